@@ -1,0 +1,1 @@
+"""Command-line interface (thin: calls the public API)."""

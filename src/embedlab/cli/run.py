@@ -1,0 +1,107 @@
+"""``embedlab run``: run models on tasks and print the results table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from embedlab.errors import ConfigError
+
+ModelOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--model", "-m", help="SOURCE:REF, e.g. hf:openai/clip-vit-base-patch16 (repeatable)."
+    ),
+]
+TaskOpt = Annotated[
+    list[str], typer.Option("--task", "-t", help="Task name, e.g. coco-karpathy (repeatable).")
+]
+
+
+def run_command(
+    model: ModelOpt,
+    task: TaskOpt,
+    out: Annotated[Path, typer.Option(help="Folder for results.json, results.csv, outcomes/.")],
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Local dataset folder (default: the Hub).")
+    ] = None,
+    precision: Annotated[
+        str | None, typer.Option(help="fp32 | bf16 | fp16 (default: fp32 on CPU, bf16 on CUDA).")
+    ] = None,
+    device: Annotated[str, typer.Option(help="Torch device: cpu, cuda, cuda:1.")] = "cpu",
+    batch_size: Annotated[int, typer.Option(help="Items per forward pass.")] = 32,
+    protocol: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Retrieval protocol(s): t2i, t2i-first, i2t, i2t-symmetric (default: all)."
+        ),
+    ] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Embedding/download cache (default: ~/.cache/embedlab or $EMBEDLAB_CACHE)."
+        ),
+    ] = None,
+    split: Annotated[str, typer.Option(help="Dataset split.")] = "test",
+    hub_id: Annotated[
+        str | None,
+        typer.Option(help="Override the dataset's Hugging Face id (or a local dataset path)."),
+    ] = None,
+    bootstrap: Annotated[
+        int, typer.Option(help="Bootstrap resamples for confidence intervals (0: none).")
+    ] = 1000,
+    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap generator.")] = 0,
+    workers: Annotated[int, typer.Option(help="Threads decoding images ahead of the model.")] = 2,
+    trust_remote_code: Annotated[
+        bool, typer.Option("--trust-remote-code", help="Allow model repos to run their own code.")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Run MODEL(s) on TASK(s); write results to --out and print the table."""
+    from embedlab.config.run import RunConfig
+    from embedlab.engine import run
+    from embedlab.report.tables import interval_note, retrieval_table
+
+    settings: dict[str, Any] = {
+        "models": model,
+        "tasks": task,
+        "out": out,
+        "data_dir": data_dir,
+        "precision": precision,
+        "device": device,
+        "batch_size": batch_size,
+        "protocols": protocol or [],
+        "split": split,
+        "hub_id": hub_id,
+        "bootstrap": bootstrap,
+        "confidence": confidence,
+        "seed": seed,
+        "workers": workers,
+        "trust_remote_code": trust_remote_code,
+        "progress": progress,
+    }
+    if cache_dir is not None:
+        settings["cache_dir"] = cache_dir
+    config = build_config(RunConfig, settings)
+    log = run(config, notify=lambda message: typer.echo(message, err=True))
+    typer.echo(retrieval_table(log.metrics))
+    note = interval_note(log.metrics)
+    if note:
+        typer.echo(f"\n{note}")
+    typer.echo(f"\nwrote {out / 'results.json'}")
+
+
+def build_config(model_cls: Any, settings: dict[str, Any]) -> Any:
+    """Validate settings into a config model; a bad value names its ``--flag``."""
+    from pydantic import ValidationError
+
+    try:
+        return model_cls(**settings)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        flag = "--" + field.replace("_", "-").removesuffix("s")
+        raise ConfigError(f"{flag}: {first['msg']} (got {first.get('input')!r})") from None

@@ -1,0 +1,68 @@
+"""ARO COCO-Order and Flickr30k-Order: every test caption against four word-order perturbations.
+
+Built from the Karpathy test split loaded by the ``coco-karpathy`` / ``flickr30k`` dataset
+loaders (same ``--data-dir`` layouts, or the Hub). As in ARO, every caption of every test image
+is one item (COCO: 25,010, Flickr30k: 5,000); its true caption is :func:`pre_caption` of the
+caption (lower-cased, punctuation ``.!"()*#:;~`` removed, at most 30 words) and its alternatives
+are the perturbations of :mod:`embedlab.data.word_order`. Each caption's perturbations come from
+its own generator, ``numpy.random.default_rng([seed, sha256(caption id)])``, so they do not
+depend on which other captions are loaded. Perturbations identical to the caption are redrawn;
+one that cannot change the caption is left out, and a caption with none left (one or two
+words) is skipped and counted in the set's ``meta["skipped"]``. Items are resampled by image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from embedlab.data.pair_sets import ChoiceExample, ChoiceSet
+from embedlab.data.pos_heuristic import TAGGER
+from embedlab.data.types import ImageTextDataset
+from embedlab.data.word_order import perturb, pre_caption
+
+ORDER_SEED = 0
+
+
+def order_choice_set(data: ImageTextDataset, name: str, seed: int = ORDER_SEED) -> ChoiceSet:
+    """Turn each caption of ``data`` into a true-vs-perturbations item (see module docstring).
+
+    Args:
+        data: the Karpathy test split (or any image–caption set).
+        name: name of the resulting set (``aro-coco-order``...).
+        seed: the fixed seed of the perturbations.
+    """
+    examples: list[ChoiceExample] = []
+    skipped = 0
+    for c, (caption_id, text) in enumerate(zip(data.caption_ids, data.captions, strict=True)):
+        true = pre_caption(text)
+        rng = np.random.default_rng([seed, _stable_int(caption_id)])
+        alternatives = tuple(a for a in perturb(true, rng) if a is not None)
+        if not alternatives:
+            skipped += 1
+            continue
+        image = int(data.caption_image[c])
+        examples.append(
+            ChoiceExample(
+                item_id=caption_id,
+                image_id=data.image_ids[image],
+                image_path=data.image_paths[image],
+                true_caption=true,
+                alternatives=alternatives,
+                group="all",
+                cluster=data.image_ids[image],
+            )
+        )
+    meta = {
+        "images_from": data.name,
+        "seed": str(seed),
+        "tagger": TAGGER,
+        "skipped": str(skipped),
+    }
+    source = f"{data.source} ({data.name}, split {data.split}; perturbation seed {seed}, {TAGGER})"
+    return ChoiceSet(name=name, split=data.split, source=source, examples=examples, meta=meta)
+
+
+def _stable_int(text: str) -> int:
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], 16)

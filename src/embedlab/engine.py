@@ -1,0 +1,181 @@
+"""Orchestration of a run: models × tasks → parts → RunLog. No math and no file formats here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from embedlab.config.run import RunConfig
+from embedlab.metrics.intervals import metric_rows
+from embedlab.models.base import ModelSpec
+from embedlab.models.encode import EmbeddingProvider
+from embedlab.models.registry import parse_model
+from embedlab.report.progress import ProgressFactory, rich_progress
+from embedlab.results.io import write_runlog
+from embedlab.results.outcomes import write_outcomes
+from embedlab.results.parts import Part, PartStore
+from embedlab.results.schema import OutcomeFile, RunLog
+from embedlab.perf.environment import capture_environment
+from embedlab.tasks.base import TASKS, Task, TaskContext, TaskOptions
+
+Notify = Callable[[str], None]
+
+
+def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
+    """Run every model on every task of ``config``; write and return the RunLog.
+
+    Finished (model, task) parts found in ``config.out`` are reused; ``results.json`` is written
+    only when every part succeeded.
+    """
+    say = notify or (lambda message: None)
+    started = _now()
+    options = _task_options(config)
+    tasks = [(name, TASKS.get(name)(name, options)) for name in config.tasks]
+    specs = [_model_spec(config, text) for text in config.models]
+    store = PartStore(config.out)
+    progress: ProgressFactory | None = rich_progress if config.progress else None
+    parts: list[Part] = []
+    for spec in specs:
+        provider = EmbeddingProvider(spec, config.cache_dir, config.workers, progress)
+        for name, task in tasks:
+            key = _part_key(config, spec, provider.fingerprint, name)
+            part = store.load(key)
+            if part is None:
+                say(f"running {name} with {spec.name}")
+                part = _run_part(config, store, key, provider, name, task)
+            else:
+                say(f"reusing finished {name} with {spec.name} from {store.root}")
+            parts.append(part)
+    return _finish(config, store, parts, started)
+
+
+def _run_part(
+    config: RunConfig, store: PartStore, key: str, provider: EmbeddingProvider, name: str, task: Task
+) -> Part:
+    before = len(provider.timings)
+    result = task.run(TaskContext(options=_task_options(config), embed=provider))
+    spec = provider.spec
+    rows = metric_rows(
+        result.metrics,
+        model=spec.name,
+        runtime=spec.runtime,
+        precision=spec.precision,
+        task=name,
+        dataset=result.dataset.name,
+        n_resamples=config.bootstrap,
+        level=config.confidence,
+        seed=config.seed,
+    )
+    write_outcomes(store.outcomes_path(key), result.outcomes)
+    columns = sorted({c for o in result.outcomes for c in o.values})
+    part = Part(
+        key=key,
+        model=spec.name,
+        task=name,
+        dataset=result.dataset,
+        metrics=rows,
+        timings=provider.timings[before:],
+        outcome_columns=columns,
+        notes=[f"{name}: {note}" for note in result.notes],
+    )
+    store.save(part)
+    return part
+
+
+def _finish(config: RunConfig, store: PartStore, parts: list[Part], started: str) -> RunLog:
+    outcome_files = []
+    for part in parts:
+        relative = f"outcomes/{_slug(part.model)}__{part.task}.parquet"
+        store.publish_outcomes(part.key, config.out / relative)
+        outcome_files.append(
+            OutcomeFile(model=part.model, task=part.task, path=relative, columns=part.outcome_columns)
+        )
+    datasets = list({p.dataset.fingerprint + p.dataset.name: p.dataset for p in parts}.values())
+    log = RunLog(
+        embedlab_version=_version(),
+        status="complete",
+        started_at=started,
+        finished_at=_now(),
+        config=json.loads(config.model_dump_json()),
+        environment=capture_environment(),
+        datasets=datasets,
+        metrics=[row for p in parts for row in p.metrics],
+        outcomes=outcome_files,
+        timings=[t for p in parts for t in p.timings],
+        notes=[note for p in parts for note in p.notes],
+    )
+    write_runlog(config.out, log)
+    return log
+
+
+def _task_options(config: RunConfig) -> TaskOptions:
+    return TaskOptions(
+        data_dir=config.data_dir,
+        cache_dir=config.cache_dir,
+        split=config.split,
+        protocols=tuple(config.protocols),
+        hub_id=config.hub_id,
+        chunk_mb=config.chunk_mb,
+    )
+
+
+def _model_spec(config: RunConfig, text: str) -> ModelSpec:
+    return parse_model(
+        text,
+        precision=config.resolved_precision,
+        device=config.device,
+        batch_size=config.batch_size,
+        trust_remote_code=config.trust_remote_code,
+        runtime=config.runtime,
+    )
+
+
+def _part_key(config: RunConfig, spec: ModelSpec, fingerprint: str, task: str) -> str:
+    """Hash of everything that determines a part's numbers (batch size and workers do not)."""
+    fields = {
+        "version": _version(),
+        "model": spec.name,
+        "weights": fingerprint,
+        "precision": spec.precision,
+        "runtime": spec.runtime,
+        "task": task,
+        "data": _data_stamp(config.data_dir),
+        "split": config.split,
+        "protocols": config.protocols,
+        "hub_id": config.hub_id,
+        "bootstrap": [config.bootstrap, config.confidence, config.seed],
+    }
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode())
+    return f"{_slug(spec.name)[:40]}__{task}__{digest.hexdigest()[:16]}"
+
+
+def _data_stamp(data_dir: Path | None) -> list[str]:
+    """Names, sizes and mtimes of the files directly in ``data_dir`` (annotation files)."""
+    if data_dir is None or not data_dir.is_dir():
+        return [str(data_dir)]
+    stamp = [str(data_dir.resolve())]
+    for path in sorted(data_dir.iterdir()):
+        if path.is_file():
+            stat = path.stat()
+            stamp.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return stamp
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("embedlab")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,1 @@
+"""Model sources behind one :class:`~embedlab.models.base.Encoder` interface."""

@@ -1,0 +1,125 @@
+"""The encoder of the ``hf`` source: a loaded transformers dual encoder and its preprocessing.
+
+Preprocessing is the model's own: its image processor (image size, resize, crop, mean/std, from
+the checkpoint's processor config) and its tokenizer. What differs per family is how text is
+padded, decided by :func:`text_policy`:
+
+- **SigLIP / SigLIP 2** were trained on texts padded to a fixed 64 tokens *without* a padding
+  mask, and pool the last position; so text is padded with ``padding="max_length"`` to the text
+  tower's ``max_position_embeddings`` (64), truncated, and fed as ``input_ids`` only. Padding
+  is always on the right (the source sets it at load: transformers 5's ``Siglip2Tokenizer``
+  class defaults to the left).
+- **CLIP** (and MetaCLIP, same architecture) pools the EOS token under a causal mask: text is
+  padded to the longest in the batch and truncated to the model's positions (77), with the mask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from embedlab.errors import ModelError
+from embedlab.models._torch_utils import batch_to, require, to_unit_numpy
+from embedlab.models.base import ModelSpec, Role
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+#: Model types trained on fixed-length, unmasked text (pad to max_length, no attention mask).
+FIXED_LENGTH_TEXT_FAMILIES = frozenset({"siglip", "siglip2"})
+_UNSET_MAX_LENGTH = 1_000_000  # tokenizers without a limit report a huge model_max_length
+
+
+@dataclass(frozen=True)
+class TextPolicy:
+    """How texts are tokenised for one model family."""
+
+    padding: Literal["max_length", "longest"]
+    max_length: int
+    use_attention_mask: bool
+
+
+def text_policy(config: Any, tokenizer: Any) -> TextPolicy:
+    """The text padding rule of a loaded model, from its config's ``model_type``."""
+    text_config = getattr(config, "text_config", None) or config
+    positions = getattr(text_config, "max_position_embeddings", None)
+    limit = getattr(tokenizer, "model_max_length", None)
+    limits = [int(x) for x in (positions, limit) if isinstance(x, int) and x < _UNSET_MAX_LENGTH]
+    if getattr(config, "model_type", "") in FIXED_LENGTH_TEXT_FAMILIES:
+        return TextPolicy("max_length", int(positions or min(limits, default=64)), False)
+    return TextPolicy("longest", min(limits, default=77), True)
+
+
+def pooled_features(output: Any, model_name: str) -> Any:
+    """The projected embedding from ``get_*_features``.
+
+    transformers 4.x returns a tensor; 5.x returns a ``BaseModelOutputWithPooling`` whose
+    ``pooler_output`` holds the projected features (or its tuple form when ``return_dict`` is
+    off, where ``pooler_output`` is the second item).
+    """
+    if hasattr(output, "ndim"):
+        return output
+    pooled = getattr(output, "pooler_output", None)
+    if pooled is None and isinstance(output, tuple) and len(output) > 1:
+        pooled = output[1]
+    if pooled is None or getattr(pooled, "ndim", 0) != 2:
+        raise ModelError(
+            f"model {model_name!r}: get_*_features returned {type(output).__name__} without a "
+            "2-D pooled embedding; this model is not a supported dual encoder for the hf source"
+        )
+    return pooled
+
+
+@dataclass
+class HFEncoder:
+    """A transformers dual encoder (CLIP, MetaCLIP, SigLIP, SigLIP 2) behind the Encoder API."""
+
+    spec: ModelSpec
+    model: Any
+    image_processor: Any
+    tokenizer: Any
+    policy: TextPolicy
+    dtype: Any
+    _dim: int | None = field(default=None, repr=False)
+
+    def encode_images(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
+        """Embed one batch of PIL images (converted to RGB first) as unit float32 rows."""
+        if not images:
+            return self._empty()
+        rgb = [image if image.mode == "RGB" else image.convert("RGB") for image in images]
+        batch = self.image_processor(images=rgb, return_tensors="pt")
+        return self._run("get_image_features", dict(batch))
+
+    def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]:
+        """Embed one batch of texts as unit float32 rows (``role`` is ignored)."""
+        if not texts:
+            return self._empty()
+        batch = self.tokenizer(
+            list(texts),
+            padding=self.policy.padding,
+            truncation=True,
+            max_length=self.policy.max_length,
+            return_tensors="pt",
+        )
+        inputs = {"input_ids": batch["input_ids"]}
+        if self.policy.use_attention_mask and "attention_mask" in batch:
+            inputs["attention_mask"] = batch["attention_mask"]
+        return self._run("get_text_features", inputs)
+
+    def _run(self, method: str, inputs: dict[str, Any]) -> NDArray[np.float32]:
+        torch = require("torch", purpose=f"running model {self.spec.name!r}")
+        inputs = batch_to(inputs, self.spec.device, self.dtype)
+        with torch.inference_mode():
+            output = getattr(self.model, method)(**inputs)
+        embeddings = to_unit_numpy(pooled_features(output, self.spec.name))
+        self._dim = embeddings.shape[1]
+        return embeddings
+
+    def _empty(self) -> NDArray[np.float32]:
+        if self._dim is None:
+            self.encode_texts(["a"])
+        return np.zeros((0, self._dim or 0), dtype=np.float32)

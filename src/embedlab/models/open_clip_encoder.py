@@ -1,0 +1,65 @@
+"""The encoder of the ``open_clip`` source: a model, its eval transform and its tokenizer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from embedlab.models._torch_utils import require, to_unit_numpy
+from embedlab.models.base import ModelSpec, Role
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+
+@dataclass
+class OpenClipEncoder:
+    """An open_clip model behind the Encoder API.
+
+    Attributes:
+        spec: the resolved model spec.
+        model: the open_clip model (``encode_image`` / ``encode_text``), in eval mode.
+        preprocess: open_clip's eval transform, one PIL image → ``(C, H, W)`` tensor.
+        tokenizer: ``open_clip.get_tokenizer(...)``, list of str → ``(N, context_length)``.
+        input_dtype: dtype images are cast to (``None`` keeps float32).
+    """
+
+    spec: ModelSpec
+    model: Any
+    preprocess: Any
+    tokenizer: Any
+    input_dtype: Any = None
+    _dim: int | None = field(default=None, repr=False)
+
+    def encode_images(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
+        """Embed one batch of PIL images as unit float32 rows."""
+        if not images:
+            return self._empty()
+        torch = require("torch", purpose=f"running model {self.spec.name!r}")
+        pixels = torch.stack([self.preprocess(image) for image in images])
+        pixels = pixels.to(device=self.spec.device, dtype=self.input_dtype)
+        with torch.inference_mode():
+            return self._unit(self.model.encode_image(pixels))
+
+    def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]:
+        """Embed one batch of texts as unit float32 rows (``role`` is ignored)."""
+        if not texts:
+            return self._empty()
+        torch = require("torch", purpose=f"running model {self.spec.name!r}")
+        tokens = self.tokenizer(list(texts)).to(self.spec.device)
+        with torch.inference_mode():
+            return self._unit(self.model.encode_text(tokens))
+
+    def _unit(self, features: Any) -> NDArray[np.float32]:
+        embeddings = to_unit_numpy(features)
+        self._dim = embeddings.shape[1]
+        return embeddings
+
+    def _empty(self) -> NDArray[np.float32]:
+        if self._dim is None:
+            self.encode_texts(["a"])
+        return np.zeros((0, self._dim or 0), dtype=np.float32)

@@ -1,0 +1,20 @@
+"""The registry of model sources, keyed by the prefix of ``--model SOURCE:REF``."""
+
+from __future__ import annotations
+
+from embedlab._registry import Registry
+from embedlab.models.base import ModelSource, ModelSpec, split_source
+
+MODEL_SOURCES: Registry[ModelSource] = Registry("model source", autoload="embedlab.models")
+
+
+def parse_model(text: str, **settings: object) -> ModelSpec:
+    """Parse ``--model`` text into a :class:`ModelSpec`, checking the source prefix exists."""
+    source, ref = split_source(text)
+    MODEL_SOURCES.get(source)  # raises UnknownNameError listing the valid prefixes
+    return ModelSpec(source=source, ref=ref, **settings)  # type: ignore[arg-type]
+
+
+def get_source(spec: ModelSpec) -> ModelSource:
+    """The registered source of ``spec`` (``hf``, ``open_clip``, ...)."""
+    return MODEL_SOURCES.get(spec.source)

@@ -1,0 +1,1 @@
+"""Performance measurement: timers, statistics, memory, environment."""

@@ -1,0 +1,66 @@
+"""Markdown tables of metric rows, in the shape of the reference report.
+
+Fractions are shown as percentages with one decimal; a confidence interval, when present, follows
+the value as ``46.3 [45.0, 47.6]``. Median rank is shown as a rank, not a percentage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from embedlab.results.schema import MetricRow
+
+RETRIEVAL_COLUMNS = (
+    ("recall@1", "R@1"),
+    ("recall@5", "R@5"),
+    ("recall@10", "R@10"),
+    ("mrr", "MRR"),
+    ("median_rank", "MedR"),
+)
+PROTOCOL_LABELS = {
+    "t2i": "T2I (all captions)",
+    "t2i-first": "T2I (first caption)",
+    "i2t": "I2T (any caption)",
+    "i2t-symmetric": "I2T (first captions)",
+}
+
+
+def format_value(row: MetricRow, ci: bool = True) -> str:
+    """``46.3 [45.0, 47.6]`` for fractions; ``3.0 [3.0, 4.0]`` for ranks."""
+    scale = 1.0 if row.metric == "median_rank" else 100.0
+    text = f"{row.value * scale:.1f}"
+    if ci and row.ci_low is not None and row.ci_high is not None:
+        text += f" [{row.ci_low * scale:.1f}, {row.ci_high * scale:.1f}]"
+    return text
+
+
+def retrieval_table(rows: Sequence[MetricRow], ci: bool = True) -> str:
+    """One markdown table: a line per (model, task, protocol), columns R@1/5/10, MRR, MedR, n."""
+    header = ["model", "task", "protocol", *[label for _, label in RETRIEVAL_COLUMNS], "n"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    groups: dict[tuple[str, str, str, str], dict[str, MetricRow]] = {}
+    for row in rows:
+        if row.protocol in PROTOCOL_LABELS:
+            key = (row.model, row.precision, row.task, row.protocol)
+            groups.setdefault(key, {})[row.metric] = row
+    for (model, _precision, task, protocol), metrics in groups.items():
+        cells = [
+            format_value(metrics[name], ci) if name in metrics else "–"
+            for name, _ in RETRIEVAL_COLUMNS
+        ]
+        n = next(iter(metrics.values())).n
+        lines.append(
+            "| " + " | ".join([model, task, PROTOCOL_LABELS[protocol], *cells, str(n)]) + " |"
+        )
+    return "\n".join(lines)
+
+
+def interval_note(rows: Sequence[MetricRow]) -> str:
+    """A one-line legend for the intervals shown (method and level), or '' if none."""
+    methods = sorted({r.ci_method for r in rows if r.ci_method})
+    if not methods:
+        return ""
+    return (
+        "Values in %; [low, high] = bootstrap confidence interval "
+        f"({', '.join(methods)}). Ties count against the positive (pessimistic rank)."
+    )

@@ -1,0 +1,68 @@
+"""Resume state of a run: one finished (model, task) "part" per file under ``<out>/.embedlab``.
+
+A part is written atomically when its task finishes, holding its metric rows, dataset identity
+and outcomes table. A re-run with the same key reuses the part and recomputes nothing; a run
+interrupted after some parts resumes from the next. The final ``results.json`` is assembled
+from the parts and written last.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from embedlab.results.atomic import write_text_atomic
+from embedlab.results.schema import DatasetInfo, EncodeTiming, MetricRow
+
+STATE_DIR = ".embedlab"
+
+
+class Part(BaseModel):
+    """What one finished (model, task) contributes to the RunLog."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    model: str
+    task: str
+    dataset: DatasetInfo
+    metrics: list[MetricRow]
+    timings: list[EncodeTiming]
+    outcome_columns: list[str]
+    notes: list[str] = []
+
+
+class PartStore:
+    """Parts of the run writing into ``out_dir``."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.root = out_dir / STATE_DIR / "parts"
+
+    def json_path(self, key: str) -> Path:
+        return self.root / f"{key}.json"
+
+    def outcomes_path(self, key: str) -> Path:
+        return self.root / f"{key}.parquet"
+
+    def load(self, key: str) -> Part | None:
+        """The stored part for ``key``, or None if absent or unreadable (then it is recomputed)."""
+        path = self.json_path(key)
+        if not path.exists() or not self.outcomes_path(key).exists():
+            return None
+        try:
+            return Part.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValidationError):
+            return None
+
+    def save(self, part: Part) -> None:
+        """Store ``part`` (its outcomes file must already be at :meth:`outcomes_path`)."""
+        write_text_atomic(self.json_path(part.key), part.model_dump_json(indent=1))
+
+    def publish_outcomes(self, key: str, destination: Path) -> None:
+        """Copy a part's outcomes to their public place in the run folder (atomic rename)."""
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        tmp = destination.with_name(f".{destination.name}.tmp")
+        shutil.copyfile(self.outcomes_path(key), tmp)
+        tmp.replace(destination)

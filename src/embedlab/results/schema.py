@@ -1,0 +1,126 @@
+"""The RunLog: the versioned, self-describing record of one ``embedlab run``.
+
+``schema_version`` comes first. Values are fractions (reports show percent). Every metric is a
+row (model, runtime, precision, task, dataset, protocol, metric, k, value, n, and its confidence
+interval when computed), so results of many runs concatenate into one table.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+SCHEMA_VERSION = 1
+
+Status = Literal["running", "complete", "failed"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MetricRow(_Frozen):
+    """One number: ``value`` of ``metric`` for ``model`` on ``task``/``protocol``."""
+
+    model: str
+    runtime: str
+    precision: str
+    task: str
+    dataset: str
+    protocol: str
+    metric: str
+    k: int | None = None
+    value: float
+    n: int
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_method: str | None = None
+
+
+class DatasetInfo(_Frozen):
+    """Which data a task ran on: enough to refuse comparing runs on different items.
+
+    ``details`` holds task provenance worth replaying, e.g. zero-shot class names and templates.
+    """
+
+    name: str
+    split: str
+    source: str
+    fingerprint: str
+    n_images: int
+    n_captions: int
+    details: dict[str, Any] = {}
+
+
+class OutcomeFile(_Frozen):
+    """Where the per-query outcomes of one (model, task) live, relative to the run folder.
+
+    Every outcomes table has the columns ``protocol``, ``query_id`` and ``cluster_id`` (the
+    independent resampling unit: the image for caption queries, the query itself otherwise),
+    plus the task's outcome columns (``rank`` for retrieval).
+    """
+
+    model: str
+    task: str
+    path: str
+    columns: list[str]
+
+
+class EncodeTiming(_Frozen):
+    """How long encoding took in this run (0 computed items when everything came from cache).
+
+    These are wall-clock figures of a quality run, including image decoding and preprocessing;
+    rigorous speed figures come from ``embedlab speed``.
+    """
+
+    model: str
+    dataset: str
+    modality: str
+    n_items: int
+    n_computed: int
+    seconds: float
+    batch_size: int
+
+
+class SpeedRow(_Frozen):
+    """One speed figure from ``embedlab speed`` (or the speed step of a run).
+
+    ``metric`` is ``throughput`` (unit ``items/s``: items / wall seconds of a sustained run),
+    ``latency_p50`` / ``latency_p90`` / ``latency_p99`` / ``latency_mean`` (unit ``ms`` per
+    call), ``cold_start`` (``s``), or ``peak_rss`` (``MiB``). ``timed_region`` says what the clock
+    covered (e.g. ``model``, ``preprocess``, ``preprocess+model``).
+    """
+
+    model: str
+    runtime: str
+    precision: str
+    device: str
+    batch_size: int
+    modality: str
+    metric: str
+    value: float
+    unit: str
+    n: int
+    threads: int | None = None
+    timed_region: str = "model"
+
+
+class RunLog(_Frozen):
+    """Everything one run produced, and how to replay it."""
+
+    schema_version: int = SCHEMA_VERSION
+    embedlab_version: str
+    status: Status
+    started_at: str
+    finished_at: str | None = None
+    config: dict[str, Any]
+    environment: dict[str, Any]
+    datasets: list[DatasetInfo] = []
+    metrics: list[MetricRow] = []
+    speed: list[SpeedRow] = []
+    outcomes: list[OutcomeFile] = []
+    timings: list[EncodeTiming] = []
+    notes: list[str] = []
+    errors: list[str] = []
+

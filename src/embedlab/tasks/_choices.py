@@ -1,0 +1,161 @@
+"""Running a true-vs-alternatives :class:`~embedlab.data.pair_sets.ChoiceSet`: embed, score, report.
+
+Every item is correct when ``s(true, image) > s(alternative, image)`` for every alternative
+(strict). Each protocol gives one ``accuracy`` row:
+
+* ``ChoiceProtocol.group(g)``: items of group ``g`` (a SugarCrepe subset), plain accuracy;
+* ``ChoiceProtocol.pooled(name)``: every item, plain (micro) accuracy;
+* ``ChoiceProtocol.macro(min_count)``: mean over groups with at least ``min_count`` items of the
+  group accuracy (:func:`embedlab.metrics.pair_choice.macro_mean`).
+
+Outcomes per protocol: ``query_id`` = item id, ``cluster_id`` = the item's resampling unit,
+``correct`` in {0, 1}; macro protocols add ``weight`` (``mean(correct * weight)`` = the macro
+accuracy, and the row's per-query values are exactly ``correct * weight``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from embedlab.data.pair_sets import ChoiceSet
+from embedlab.errors import ConfigError
+from embedlab.metrics.pair_choice import macro_mean
+from embedlab.results.outcomes import Outcomes
+from embedlab.results.schema import DatasetInfo
+from embedlab.scoring.pair_choice import choice_correct, similarities
+from embedlab.tasks.base import MetricValue, TaskContext, TaskResult
+
+METRIC = "accuracy"
+
+
+@dataclass(frozen=True)
+class ChoiceProtocol:
+    """One row to report: which items, and how they are averaged."""
+
+    name: str
+    kind: str  # "group" | "pooled" | "macro"
+    group: str | None = None
+    min_count: int = 1
+
+    @classmethod
+    def of_group(cls, group: str) -> ChoiceProtocol:
+        """Plain accuracy over the items of ``group`` (the protocol is named after it)."""
+        return cls(name=group, kind="group", group=group)
+
+    @classmethod
+    def pooled(cls, name: str = "pooled") -> ChoiceProtocol:
+        """Plain accuracy over every item."""
+        return cls(name=name, kind="pooled")
+
+    @classmethod
+    def macro(cls, min_count: int = 1) -> ChoiceProtocol:
+        """Mean of the group accuracies (groups with at least ``min_count`` items)."""
+        return cls(name="macro", kind="macro", min_count=min_count)
+
+
+def check_choice_protocols(
+    requested: tuple[str, ...], valid: Sequence[str], task: str
+) -> tuple[str, ...]:
+    """The protocols to report: ``requested`` (each must be in ``valid``), or all of ``valid``."""
+    unknown = [p for p in requested if p not in valid]
+    if unknown:
+        raise ConfigError(
+            f"--protocol {unknown[0]!r} is not a {task} protocol; valid: {', '.join(valid)}"
+        )
+    return tuple(requested) or tuple(valid)
+
+
+def run_choices(
+    ctx: TaskContext,
+    choices: ChoiceSet,
+    protocols: Sequence[ChoiceProtocol],
+    image_dataset: str | None = None,
+) -> TaskResult:
+    """Score every item of ``choices`` once and report ``protocols``.
+
+    ``image_dataset`` names the embedding-cache entry of the images (default: the set's name),
+    so order tasks reuse the image embeddings of the retrieval dataset they are built from.
+    """
+    correct = _correct(ctx, choices, image_dataset or choices.name)
+    clusters = [e.cluster for e in choices.examples]
+    groups = [e.group for e in choices.examples]
+    metrics: list[MetricValue] = []
+    outcomes: list[Outcomes] = []
+    for protocol in protocols:
+        rows, values, weights = _select(protocol, correct, groups)
+        cluster_labels = [clusters[int(i)] for i in rows]
+        metrics.append(
+            MetricValue(
+                protocol=protocol.name,
+                metric=METRIC,
+                value=float(values.mean()),
+                n=len(rows),
+                per_query=values,
+                clusters=_codes(cluster_labels),
+            )
+        )
+        columns: dict[str, NDArray[np.generic]] = {"correct": correct[rows].astype(np.int8)}
+        if weights is not None:
+            columns["weight"] = weights
+        ids = [choices.examples[int(i)].item_id for i in rows]
+        outcomes.append(Outcomes(protocol.name, ids, cluster_labels, columns))
+    return TaskResult(dataset=_info(choices), metrics=metrics, outcomes=outcomes)
+
+
+def _correct(ctx: TaskContext, choices: ChoiceSet, image_dataset: str) -> NDArray[np.bool_]:
+    images: dict[str, Path] = {}
+    for e in choices.examples:
+        images.setdefault(e.image_id, e.image_path)
+    position = {image_id: k for k, image_id in enumerate(images)}
+    width = 1 + max(len(e.alternatives) for e in choices.examples)
+    text_index = np.full((len(choices.examples), width), -1, dtype=np.int64)
+    text_ids: list[str] = []
+    texts: list[str] = []
+    for n, e in enumerate(choices.examples):
+        options = (e.true_caption, *e.alternatives)
+        text_index[n, : len(options)] = np.arange(len(texts), len(texts) + len(options))
+        text_ids.extend(
+            [f"{e.item_id}#true"] + [f"{e.item_id}#alt{k}" for k in range(len(options) - 1)]
+        )
+        texts.extend(options)
+    img = ctx.embed.images(image_dataset, list(images), list(images.values()))
+    txt = ctx.embed.texts(choices.name, text_ids, texts, role="query")
+    image_index = np.asarray([[position[e.image_id]] for e in choices.examples], dtype=np.int64)
+    sim = similarities(txt, img, text_index, image_index)
+    return choice_correct(sim[:, 0], sim[:, 1:])
+
+
+def _select(
+    protocol: ChoiceProtocol, correct: NDArray[np.bool_], groups: list[str]
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64] | None]:
+    x = correct.astype(np.float64)
+    if protocol.kind == "macro":
+        macro = macro_mean(x, groups, protocol.min_count)
+        return macro.kept, macro.per_query, macro.weights
+    if protocol.kind == "group":
+        rows = np.asarray([i for i, g in enumerate(groups) if g == protocol.group], dtype=np.int64)
+    else:
+        rows = np.arange(len(groups), dtype=np.int64)
+    return rows, x[rows], None
+
+
+def _codes(labels: list[str]) -> NDArray[np.int64]:
+    """Integer cluster codes (first-appearance order) for the bootstrap."""
+    codes: dict[str, int] = {}
+    return np.asarray([codes.setdefault(label, len(codes)) for label in labels], dtype=np.int64)
+
+
+def _info(choices: ChoiceSet) -> DatasetInfo:
+    return DatasetInfo(
+        name=choices.name,
+        split=choices.split,
+        source=choices.source,
+        fingerprint=choices.fingerprint,
+        n_images=len({e.image_id for e in choices.examples}),
+        n_captions=sum(1 + len(e.alternatives) for e in choices.examples),
+    )

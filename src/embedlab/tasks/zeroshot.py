@@ -1,0 +1,158 @@
+"""Zero-shot image classification on a folder-per-class dataset (task ``zeroshot``).
+
+Each class is described by prompt templates filled with its name (:mod:`embedlab.data.templates`,
+:mod:`embedlab.data.classnames`); its embedding is the renormalised mean of the normalised
+prompt embeddings, and each image is assigned the class of highest cosine similarity, ties going
+to the lowest class index (:mod:`embedlab.scoring.classification`). Prompts are encoded with
+role ``query``, like retrieval captions (image–text models ignore the role).
+
+Metric rows (protocol ``zeroshot``; formulas in :mod:`embedlab.metrics.classification`):
+
+* ``accuracy`` with ``k=1`` and ``k=5`` (top-K accuracy). Top-5 is omitted when there are fewer
+  than 5 classes (it is undefined there; with exactly 5 it is trivially 1).
+* ``mean_per_class_recall`` (balanced accuracy), ``k=None``. Its ``per_query`` holds linearised
+  pseudo-values whose mean is the metric, so the generic image bootstrap gives a valid interval.
+
+Every image is its own resampling unit. Outcomes: table ``zeroshot`` (one row per image:
+``correct_top1``, ``correct_top5`` when defined, ``predicted``, ``label``, ``rank`` of the true
+class) and table ``zeroshot-prompts`` (one row per prompt: ``class_index``, ``classname``,
+``template``, ``prompt``), which records the class names and templates that were used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from embedlab.data.imagefolder import ImageFolderDataset, load_imagefolder
+from embedlab.errors import ConfigError
+from embedlab.metrics.classification import balanced_accuracy_terms, topk_correct
+from embedlab.results.outcomes import Outcomes
+from embedlab.results.schema import DatasetInfo
+from embedlab.scoring.classification import Classified, class_embeddings, classify
+from embedlab.tasks.base import TASKS, MetricValue, TaskContext, TaskOptions, TaskResult
+
+TASK_NAME = "zeroshot"
+PROTOCOL = "zeroshot"
+PROMPTS_TABLE = "zeroshot-prompts"
+TOP_K = (1, 5)
+
+
+@dataclass
+class ZeroShotTask:
+    """Zero-shot classification of the image folder at ``data_dir``.
+
+    (Not frozen: the :class:`~embedlab.tasks.base.Task` protocol declares a settable ``name``.)
+    """
+
+    name: str
+    data_dir: Path
+
+    def run(self, ctx: TaskContext) -> TaskResult:
+        """Encode images and prompts, classify, and return metrics and outcomes."""
+        opts = ctx.options
+        data = load_imagefolder(self.data_dir, opts.split)
+        images = ctx.embed.images(data.name, data.image_ids, data.image_paths)
+        prompts = ctx.embed.texts(data.name, data.prompt_ids, data.prompts, role="query")
+        classes = class_embeddings(prompts, data.n_classes, len(data.templates))
+        result = classify(images, classes, data.labels, chunk_mb=opts.chunk_mb)
+        return TaskResult(
+            dataset=_info(data),
+            metrics=zeroshot_metrics(result.ranks, data.labels, data.n_classes),
+            outcomes=[_image_outcomes(data, result), _prompt_outcomes(data)],
+        )
+
+
+def zeroshot_metrics(
+    ranks: NDArray[np.int64], labels: NDArray[np.int64], n_classes: int
+) -> list[MetricValue]:
+    """Top-1, top-5 (only with at least 5 classes) and mean per-class recall, with per-image arrays.
+
+    Args:
+        ranks: 1-based rank of each image's true class.
+        labels: true class index of each image.
+        n_classes: number of classes ``C``.
+    """
+    n = len(ranks)
+    values = []
+    for k in (k for k in TOP_K if k <= n_classes):
+        correct = topk_correct(ranks, k)
+        values.append(_metric("accuracy", k, float(correct.mean()), n, correct))
+    terms = balanced_accuracy_terms(topk_correct(ranks, 1), labels, n_classes)
+    values.append(_metric("mean_per_class_recall", None, float(terms.mean()), n, terms))
+    return values
+
+
+def _metric(
+    metric: str, k: int | None, value: float, n: int, per_query: NDArray[np.float64]
+) -> MetricValue:
+    return MetricValue(protocol=PROTOCOL, metric=metric, k=k, value=value, n=n, per_query=per_query)
+
+
+def _image_outcomes(data: ImageFolderDataset, result: Classified) -> Outcomes:
+    values: dict[str, NDArray[np.generic]] = {
+        f"correct_top{k}": (result.ranks <= k).astype(np.int64)
+        for k in TOP_K
+        if k <= data.n_classes
+    }
+    values.update(predicted=result.predicted, label=data.labels, rank=result.ranks)
+    return Outcomes(
+        protocol=PROTOCOL,
+        query_ids=list(data.image_ids),
+        cluster_ids=list(data.image_ids),
+        values=values,
+    )
+
+
+def _prompt_outcomes(data: ImageFolderDataset) -> Outcomes:
+    """One row per prompt: the record of which class names and templates were used."""
+    n_t = len(data.templates)
+    class_index = np.repeat(np.arange(data.n_classes, dtype=np.int64), n_t)
+    return Outcomes(
+        protocol=PROMPTS_TABLE,
+        query_ids=data.prompt_ids,
+        cluster_ids=[data.folders[k] for k in class_index],
+        values={
+            "class_index": class_index,
+            "classname": np.asarray([data.classnames[k] for k in class_index], dtype=np.str_),
+            "template": np.asarray(list(data.templates) * data.n_classes, dtype=np.str_),
+            "prompt": np.asarray(data.prompts, dtype=np.str_),
+        },
+    )
+
+
+def _info(data: ImageFolderDataset) -> DatasetInfo:
+    provenance = "; ".join(f"{key}: {value}" for key, value in sorted(data.meta.items()))
+    return DatasetInfo(
+        name=data.name,
+        split=data.split,
+        source=f"{data.source} ({provenance})",
+        fingerprint=data.fingerprint,
+        n_images=data.n_images,
+        n_captions=len(data.prompt_ids),
+    )
+
+
+def make_zeroshot(name: str, options: TaskOptions) -> ZeroShotTask:
+    """Task factory: checks ``--data-dir`` and ``--protocol`` before anything runs.
+
+    Raises:
+        ConfigError: no ``--data-dir`` was given, or a protocol other than ``zeroshot``.
+    """
+    if options.data_dir is None:
+        raise ConfigError(
+            "task zeroshot needs --data-dir: a folder with one sub-folder of images per class "
+            "(<data-dir>/<class>/<image files>)"
+        )
+    unknown = [p for p in options.protocols if p != PROTOCOL]
+    if unknown:
+        raise ConfigError(
+            f"--protocol {unknown[0]!r} is not a zeroshot protocol; valid: {PROTOCOL}"
+        )
+    return ZeroShotTask(name=name, data_dir=options.data_dir)
+
+
+TASKS.register(TASK_NAME)(make_zeroshot)
