@@ -28,6 +28,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 N_IMAGES, N_CAPTIONS, DIM, SEED = 5_000, 25_010, 768, 0
@@ -116,14 +117,16 @@ class _RssSampler:
         return self.peak
 
 
-def timings(fn: Callable[[], object], repeats: int) -> np.ndarray:
+def timings(fn: Callable[[], object], repeats: int) -> tuple[np.ndarray, np.ndarray]:
+    """Wall and CPU (all threads) seconds of ``repeats`` calls after one warm-up call."""
     fn()  # warm-up: page faults, BLAS thread start
-    out = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        out.append(time.perf_counter() - t0)
-    return np.array(out)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return np.array(wall), np.array(cpu)
 
 
 def _limit_threads() -> Any:
@@ -149,18 +152,22 @@ def main() -> int:
     text, image, cap = make_data()
     print(f"# {N_CAPTIONS} captions x {N_IMAGES} images, D = {DIM}; BLAS threads {_blas_threads()}")
     print(f"# load average before: {os.getloadavg()[0]:.2f} (other processes skew timings)\n")
-    print("| chunk MB | rows/chunk | GEMM pass min s | rank+metrics min s | median s | p90 s "
-          "| tracemalloc peak MB | RSS growth MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| chunk MB | rows/chunk | GEMM pass min s | rank+metrics min s | median s | p90 s "
+        "| CPU s (min) | tracemalloc peak MB | RSS growth MB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for chunk_mb in ARGS.chunk_mb:
-        gemm = timings(lambda c=chunk_mb: gemm_pass(text, image, c), ARGS.repeats)
-        full = timings(lambda c=chunk_mb: rank_and_score(text, image, cap, c), ARGS.repeats)
-        traced, rss = peak_memory_mb(lambda c=chunk_mb: rank_and_score(text, image, cap, c))
+        run = partial(rank_and_score, text, image, cap, chunk_mb)
+        gemm, _ = timings(partial(gemm_pass, text, image, chunk_mb), ARGS.repeats)
+        wall, cpu = timings(run, ARGS.repeats)
+        traced, rss = peak_memory_mb(run)
         print(
             f"| {chunk_mb:g} | {rows_for(N_IMAGES, chunk_mb)} | {gemm.min():.3f} "
-            f"| {full.min():.3f} | {np.median(full):.3f} | {np.quantile(full, 0.9):.3f} "
-            f"| {traced:.0f} | {rss:.0f} |"
+            f"| {wall.min():.3f} | {np.median(wall):.3f} | {np.quantile(wall, 0.9):.3f} "
+            f"| {cpu.min():.3f} | {traced:.0f} | {rss:.0f} |"
         )
+    print(f"\n# load average after: {os.getloadavg()[0]:.2f}")
     if limiter is not None:
         limiter.restore_original_limits()
     return 0

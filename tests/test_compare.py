@@ -14,7 +14,7 @@ from embedlab.metrics.multiple_testing import holm
 from embedlab.metrics.outcome_values import per_query_values
 from embedlab.metrics.paired import permutation_test
 from embedlab.report.compare import comparison_markdown
-from embedlab.results.io import write_runlog
+from embedlab.results.io import read_results, write_runlog
 from embedlab.results.outcomes import Outcomes, write_outcomes
 from embedlab.results.schema import DatasetInfo, MetricRow, OutcomeFile, RunLog
 
@@ -30,6 +30,7 @@ def make_run(
     query_ids: Sequence[str] | None = None,
     clusters: Sequence[str] | None = None,
     ci: bool = False,
+    extra: Sequence[Outcomes] = (),
 ) -> Path:
     """A run folder: per model, ``{protocol: ranks}`` written as outcomes of task ``shapes``."""
     files, rows = [], []
@@ -49,7 +50,7 @@ def make_run(
                 )
             )
         path = f"outcomes/{model}__{TASK}.parquet"
-        write_outcomes(root / path, outcomes)
+        write_outcomes(root / path, [*outcomes, *extra])
         files.append(OutcomeFile(model=model, task=TASK, path=path, columns=["rank"]))
     dataset = DatasetInfo(name=TASK, split="test", source="generated", fingerprint=fingerprint,
                           n_images=N, n_captions=N)
@@ -212,3 +213,36 @@ def test_generic_outcome_columns() -> None:
     assert per_query_values("text", columns) is None
     with pytest.raises(ConfigError, match=r"'label'.*not a per-query score"):
         per_query_values("label", columns)
+
+
+def test_pair_choice_columns_and_tables_no_metric_needs(tmp_path: Path) -> None:
+    (ranks,) = correlated_ranks([0.5], n=50)
+    ids = [f"w{i}" for i in range(400)]
+    rng = np.random.default_rng(0)
+    group_a, group_b = (rng.random(400) < 0.2).astype(np.int64), np.zeros(400, dtype=np.int64)
+
+    def pairs(values: np.ndarray) -> Outcomes:
+        return Outcomes("pairs", ids, ids, {"group": values})
+
+    def prompts(names: list[str]) -> Outcomes:  # like zeroshot-prompts: never compared
+        return Outcomes("prompts", names, names, {"prompt": np.asarray(names, dtype=np.str_)})
+
+    a = make_run(tmp_path / "a", {"m": {"t2i": ranks}}, extra=[pairs(group_a), prompts(["x"])])
+    b = make_run(tmp_path / "b", {"n": {"t2i": ranks}}, extra=[pairs(group_b), prompts(["y"])])
+    result = compare([a, b], ["group", "recall@1"], resamples=200)
+    assert [(r.protocol, r.metric) for r in result.results] == [("t2i", "recall@1"),
+                                                                ("pairs", "group")]
+    group = result.results[1]
+    assert group.pairs[0].difference == pytest.approx(group_a.mean())
+    assert group.pairs[0].ties == int((group_a == 0).sum())
+    assert [s.better_than for s in group.systems] == [["b"], []]
+
+
+def test_stored_intervals_of_another_level_are_not_reused(tmp_path: Path) -> None:
+    x, y = correlated_ranks([0.5, 0.6], n=300)
+    a = make_run(tmp_path / "a", {"m": {"t2i": x}}, ci=True)
+    log = read_results(a)
+    write_runlog(a, log.model_copy(update={"config": {"confidence": 0.9}}))
+    b = make_run(tmp_path / "b", {"n": {"t2i": y}}, ci=True)
+    (table,) = compare([a, b], ["recall@1"], resamples=100).results
+    assert [s.ci_source for s in table.systems] == ["computed", "run"]

@@ -11,16 +11,17 @@ from importlib import metadata
 from pathlib import Path
 
 from embedlab.config.run import RunConfig
+from embedlab.errors import ConfigError
 from embedlab.metrics.intervals import metric_rows
 from embedlab.models.base import ModelSpec
 from embedlab.models.encode import EmbeddingProvider
-from embedlab.models.registry import parse_model
+from embedlab.models.registry import get_source, parse_model
+from embedlab.perf.environment import capture_environment
 from embedlab.report.progress import ProgressFactory, rich_progress
 from embedlab.results.io import write_runlog
 from embedlab.results.outcomes import write_outcomes
 from embedlab.results.parts import Part, PartStore
 from embedlab.results.schema import OutcomeFile, RunLog
-from embedlab.perf.environment import capture_environment
 from embedlab.tasks.base import TASKS, Task, TaskContext, TaskOptions
 
 Notify = Callable[[str], None]
@@ -35,8 +36,10 @@ def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
     say = notify or (lambda message: None)
     started = _now()
     options = _task_options(config)
-    tasks = [(name, TASKS.get(name)(name, options)) for name in config.tasks]
     specs = [_model_spec(config, text) for text in config.models]
+    for spec in specs:
+        _require_trained(spec)
+    tasks = [(name, TASKS.get(name)(name, options)) for name in config.tasks]
     store = PartStore(config.out)
     progress: ProgressFactory | None = rich_progress if config.progress else None
     parts: list[Part] = []
@@ -133,6 +136,16 @@ def _model_spec(config: RunConfig, text: str) -> ModelSpec:
         trust_remote_code=config.trust_remote_code,
         runtime=config.runtime,
     )
+
+
+def _require_trained(spec: ModelSpec) -> None:
+    """Refuse models whose source builds random weights (``arch:``): they are for speed only."""
+    if getattr(get_source(spec), "speed_only", False):
+        raise ConfigError(
+            f"model {spec.name!r} has random weights: speed only; quality tasks need trained "
+            f"weights (e.g. hf:{spec.ref}); measure its speed with: embedlab speed --model "
+            f"{spec.name}"
+        )
 
 
 def _part_key(config: RunConfig, spec: ModelSpec, fingerprint: str, task: str) -> str:

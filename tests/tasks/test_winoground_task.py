@@ -143,3 +143,23 @@ def test_shapes_pairs_end_to_end_with_the_fake_encoder(shapes_dir: Path, tmp_pat
     assert (
         back[0].values["group_score"].tolist() == result.outcomes[0].values["group_score"].tolist()
     )
+
+
+def test_shapes_pairs_through_the_engine(tmp_path: Path) -> None:
+    from embedlab.config.run import RunConfig
+    from embedlab.engine import run
+    from embedlab.report.pair_choice import pair_choice_table
+
+    config = RunConfig(
+        models=["fake:16"],
+        tasks=["shapes-pairs"],
+        out=tmp_path / "run",
+        cache_dir=tmp_path / "cache",
+        progress=False,
+        bootstrap=100,
+    )
+    log = run(config)
+    protocols = {(r.protocol, r.metric) for r in log.metrics}
+    assert ("tag=relation-swap", "group_score") in protocols and len(protocols) == 9
+    assert log.outcomes[0].columns == ["group_score", "image_score", "text_score"]
+    assert "| fake:16 | shapes-pairs | all |" in pair_choice_table(log.metrics)

@@ -18,12 +18,13 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    from embedlab.cli import compare, generate, listing, run
+    from embedlab.cli import compare, generate, listing, run, speed
 
     app.command("run")(run.run_command)
     app.command("list")(listing.list_command)
     app.command("generate")(generate.generate_command)
     app.command("compare")(compare.compare_command)
+    app.command("speed")(speed.speed_command)
 
 
 _register_commands()

@@ -7,6 +7,7 @@ package becomes a :class:`~embedlab.errors.MissingDependencyError` naming the ``
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -64,3 +65,24 @@ def to_unit_numpy(features: Any) -> NDArray[np.float32]:
     """A ``(N, D)`` torch tensor of any dtype/device as L2-normalised float32 numpy."""
     array = features.detach().float().cpu().numpy()
     return l2_normalize(array)
+
+
+def method_module(model: Any, method: str, select: Callable[[Any], Any] | None = None) -> Any:
+    """``model.<method>`` as a ``torch.nn.Module`` of its own (for export and compilation).
+
+    ``forward(inputs, mask=None)`` returns ``select(model.<method>(inputs[, mask]))``; the module
+    holds ``model`` as a submodule, so its parameters are the model's (nothing is copied).
+    """
+    torch = require("torch", purpose="exporting a model tower")
+
+    class MethodModule(torch.nn.Module):  # type: ignore[misc, name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, inputs: Any, mask: Any = None) -> Any:
+            run = getattr(self.model, method)
+            output = run(inputs) if mask is None else run(inputs, mask)
+            return output if select is None else select(output)
+
+    return MethodModule().eval()

@@ -24,11 +24,15 @@ from embedlab.data.types import fingerprint_ids
 from embedlab.errors import ModelError
 from embedlab.models.base import Encoder, ModelSpec, Role
 from embedlab.models.registry import get_source
-from embedlab.results.cache import ShardedEmbeddings, open_entry
+from embedlab.results.cache import DEFAULT_SHARD_SIZE, ShardedEmbeddings, open_entry
 from embedlab.results.schema import EncodeTiming
+from embedlab.runtimes import RuntimeOptions, load_encoder
 
 if TYPE_CHECKING:
     from embedlab.report.progress import ProgressFactory
+
+#: Items per cache shard: the unit of resumption after an interruption.
+SHARD_SIZE = DEFAULT_SHARD_SIZE
 
 
 @dataclass
@@ -49,7 +53,7 @@ class EmbeddingProvider:
     def encoder(self) -> Encoder:
         """The loaded model (loaded on first use only)."""
         if self._encoder is None:
-            self._encoder = get_source(self.spec).load(self.spec)
+            self._encoder = load_encoder(self.spec, RuntimeOptions(cache_dir=self.cache_dir))
         return self._encoder
 
     def images(self, dataset: str, ids: list[str], paths: list[Path]) -> NDArray[np.float32]:
@@ -87,7 +91,7 @@ class EmbeddingProvider:
             "dataset": dataset,
             "items": items,
         }
-        return open_entry(self.cache_dir, parts, n)
+        return open_entry(self.cache_dir, parts, n, SHARD_SIZE)
 
     def _fill(
         self,

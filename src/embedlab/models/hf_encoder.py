@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.errors import ModelError
-from embedlab.models._torch_utils import batch_to, require, to_unit_numpy
+from embedlab.models._torch_utils import batch_to, method_module, require, to_unit_numpy
 from embedlab.models.base import ModelSpec, Role
 
 if TYPE_CHECKING:
@@ -74,6 +74,46 @@ def pooled_features(output: Any, model_name: str) -> Any:
     return pooled
 
 
+def image_batch(image_processor: Any, images: Sequence[Image.Image], tensors: str) -> Any:
+    """The image processor's output for ``images`` (converted to RGB first)."""
+    rgb = [image if image.mode == "RGB" else image.convert("RGB") for image in images]
+    return dict(image_processor(images=rgb, return_tensors=tensors))
+
+
+def text_batch(tokenizer: Any, policy: TextPolicy, texts: Sequence[str], tensors: str) -> Any:
+    """``input_ids`` (and ``attention_mask`` if the policy uses it) for ``texts``."""
+    batch = tokenizer(
+        list(texts),
+        padding=policy.padding,
+        truncation=True,
+        max_length=policy.max_length,
+        return_tensors=tensors,
+    )
+    inputs = {"input_ids": batch["input_ids"]}
+    if policy.use_attention_mask and "attention_mask" in batch:
+        inputs["attention_mask"] = batch["attention_mask"]
+    return inputs
+
+
+@dataclass(frozen=True)
+class HFPreprocessor:
+    """The model's own preprocessing with numpy outputs (what exported runtimes are fed)."""
+
+    image_processor: Any
+    tokenizer: Any
+    policy: TextPolicy
+
+    def image_arrays(self, images: Sequence[Image.Image]) -> dict[str, NDArray[Any]]:
+        """Processor outputs (``pixel_values`` float32, ``(N, 3, H, W)``)."""
+        batch = image_batch(self.image_processor, images, "np")
+        return {k: np.ascontiguousarray(v) for k, v in batch.items()}
+
+    def text_arrays(self, texts: Sequence[str]) -> dict[str, NDArray[Any]]:
+        """``input_ids`` (and ``attention_mask``) as int64 ``(N, L)``."""
+        batch = text_batch(self.tokenizer, self.policy, texts, "np")
+        return {k: np.ascontiguousarray(v, dtype=np.int64) for k, v in batch.items()}
+
+
 @dataclass
 class HFEncoder:
     """A transformers dual encoder (CLIP, MetaCLIP, SigLIP, SigLIP 2) behind the Encoder API."""
@@ -90,25 +130,29 @@ class HFEncoder:
         """Embed one batch of PIL images (converted to RGB first) as unit float32 rows."""
         if not images:
             return self._empty()
-        rgb = [image if image.mode == "RGB" else image.convert("RGB") for image in images]
-        batch = self.image_processor(images=rgb, return_tensors="pt")
-        return self._run("get_image_features", dict(batch))
+        return self._run("get_image_features", image_batch(self.image_processor, images, "pt"))
 
     def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]:
         """Embed one batch of texts as unit float32 rows (``role`` is ignored)."""
         if not texts:
             return self._empty()
-        batch = self.tokenizer(
-            list(texts),
-            padding=self.policy.padding,
-            truncation=True,
-            max_length=self.policy.max_length,
-            return_tensors="pt",
-        )
-        inputs = {"input_ids": batch["input_ids"]}
-        if self.policy.use_attention_mask and "attention_mask" in batch:
-            inputs["attention_mask"] = batch["attention_mask"]
+        inputs = text_batch(self.tokenizer, self.policy, texts, "pt")
         return self._run("get_text_features", inputs)
+
+    def preprocessor(self) -> HFPreprocessor:
+        """This encoder's preprocessing, producing numpy inputs (for exported runtimes)."""
+        return HFPreprocessor(self.image_processor, self.tokenizer, self.policy)
+
+    def image_tower(self) -> Any:
+        """``pixel_values → (N, D)`` unnormalised features, as a torch module (for export)."""
+        return method_module(self.model, "get_image_features", self._pooled)
+
+    def text_tower(self) -> Any:
+        """``input_ids[, attention_mask] → (N, D)`` unnormalised features, as a torch module."""
+        return method_module(self.model, "get_text_features", self._pooled)
+
+    def _pooled(self, output: Any) -> Any:
+        return pooled_features(output, self.spec.name)
 
     def _run(self, method: str, inputs: dict[str, Any]) -> NDArray[np.float32]:
         torch = require("torch", purpose=f"running model {self.spec.name!r}")

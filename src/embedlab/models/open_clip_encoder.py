@@ -9,11 +9,31 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from embedlab.models._torch_utils import require, to_unit_numpy
+from embedlab.models._torch_utils import method_module, require, to_unit_numpy
 from embedlab.models.base import ModelSpec, Role
 
 if TYPE_CHECKING:
     from PIL import Image
+
+
+@dataclass(frozen=True)
+class OpenClipPreprocessor:
+    """open_clip's eval transform and tokenizer with numpy outputs (for exported runtimes)."""
+
+    preprocess: Any
+    tokenizer: Any
+    model_name: str
+
+    def image_arrays(self, images: Sequence[Image.Image]) -> dict[str, NDArray[Any]]:
+        """``pixel_values``: float32 ``(N, 3, H, W)``."""
+        torch = require("torch", purpose=f"preprocessing images for {self.model_name!r}")
+        pixels = torch.stack([self.preprocess(image) for image in images])
+        return {"pixel_values": np.ascontiguousarray(pixels.float().numpy())}
+
+    def text_arrays(self, texts: Sequence[str]) -> dict[str, NDArray[Any]]:
+        """``input_ids``: int64 ``(N, context_length)`` (open_clip feeds no attention mask)."""
+        tokens = self.tokenizer(list(texts))
+        return {"input_ids": np.ascontiguousarray(tokens.numpy(), dtype=np.int64)}
 
 
 @dataclass
@@ -53,6 +73,18 @@ class OpenClipEncoder:
         tokens = self.tokenizer(list(texts)).to(self.spec.device)
         with torch.inference_mode():
             return self._unit(self.model.encode_text(tokens))
+
+    def preprocessor(self) -> OpenClipPreprocessor:
+        """This encoder's preprocessing, producing numpy inputs (for exported runtimes)."""
+        return OpenClipPreprocessor(self.preprocess, self.tokenizer, self.spec.name)
+
+    def image_tower(self) -> Any:
+        """``pixel_values → (N, D)`` unnormalised features, as a torch module (for export)."""
+        return method_module(self.model, "encode_image")
+
+    def text_tower(self) -> Any:
+        """``input_ids → (N, D)`` unnormalised features, as a torch module (for export)."""
+        return method_module(self.model, "encode_text")
 
     def _unit(self, features: Any) -> NDArray[np.float32]:
         embeddings = to_unit_numpy(features)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,7 +39,7 @@ class ChoiceProtocol:
     """One row to report: which items, and how they are averaged."""
 
     name: str
-    kind: str  # "group" | "pooled" | "macro"
+    kind: Literal["group", "pooled", "macro"]
     group: str | None = None
     min_count: int = 1
 

@@ -3,8 +3,8 @@
 Rows: protocol ``all`` (every item) and ``tag=<tag>`` (items of one tag: Winoground's
 ``collapsed_tag`` Object / Relation / Both, or the shapes swap kind), each with the metrics
 ``text_score``, ``image_score`` and ``group_score`` (fractions; ``n`` = items in the protocol).
-Outcomes per protocol: ``query_id`` = ``cluster_id`` = item id (items are the independent units)
-and the 0/1 columns ``text_score``, ``image_score``, ``group_score``.
+Outcomes per protocol: ``query_id`` = ``cluster_id`` = item id (items are the independent units,
+so intervals resample items) and the 0/1 columns ``text_score``, ``image_score``, ``group_score``.
 """
 
 from __future__ import annotations
@@ -115,7 +115,6 @@ def _metric_values(protocol: str, scores: WinogroundScores, rows: Rows) -> list[
                 value=float(values.mean()),
                 n=len(rows),
                 per_query=values,
-                clusters=np.arange(len(rows), dtype=np.int64),
             )
         )
     return out

@@ -21,13 +21,14 @@ from numpy.typing import NDArray
 from embedlab.data.registry import DatasetRequest, load_dataset
 from embedlab.data.types import ImageTextDataset
 from embedlab.errors import ConfigError
-from embedlab.metrics.retrieval import retrieval_metric_set
+from embedlab.metrics.retrieval import hit_at_k, median_rank, reciprocal_rank
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
-from embedlab.scoring.retrieval import PROTOCOLS, compute_ranks
+from embedlab.scoring.retrieval import RETRIEVAL_PROTOCOLS, rank_protocols
 from embedlab.tasks.base import TASKS, MetricValue, TaskContext, TaskOptions, TaskResult
 
 RETRIEVAL_DATASETS = ("coco-karpathy", "flickr30k", "captions", "shapes")
+RECALL_KS = (1, 5, 10)
 
 
 @dataclass(frozen=True)
@@ -49,19 +50,19 @@ class RetrievalTask:
         data = load_dataset(request)
         images = ctx.embed.images(data.name, data.image_ids, data.image_paths)
         texts = ctx.embed.texts(data.name, data.caption_ids, data.captions, role="query")
-        ranks = compute_ranks(
+        ranks = rank_protocols(
             texts,
             images,
             data.caption_image,
-            data.first_caption,
-            protocols=self.protocols,
+            self.protocols,
+            first_caption=data.first_caption,
             chunk_mb=opts.chunk_mb,
         )
         metrics: list[MetricValue] = []
         outcomes: list[Outcomes] = []
         for protocol in self.protocols:
             query_ids, clusters = _queries(data, protocol)
-            protocol_ranks = ranks[protocol]
+            protocol_ranks = ranks[protocol].ranks
             metrics.extend(_metric_values(protocol, protocol_ranks, clusters))
             outcomes.append(
                 Outcomes(
@@ -87,19 +88,22 @@ def _queries(data: ImageTextDataset, protocol: str) -> tuple[list[str], NDArray[
 def _metric_values(
     protocol: str, ranks: NDArray[np.int64], clusters: NDArray[np.int64]
 ) -> list[MetricValue]:
-    return [
-        MetricValue(
-            protocol=protocol,
-            metric=m.metric,
-            k=m.k,
-            value=m.value,
-            n=m.n,
-            per_query=m.per_query,
-            clusters=clusters,
-            statistic=m.statistic,
-        )
-        for m in retrieval_metric_set(ranks)
+    """Recall@1/5/10 and MRR (means of per-query values) and the median rank."""
+    n = int(ranks.size)
+    per_query: list[tuple[str, int | None, NDArray[np.float64]]] = [
+        (f"recall@{k}", k, hit_at_k(ranks, k).astype(np.float64)) for k in RECALL_KS
     ]
+    per_query.append(("mrr", None, reciprocal_rank(ranks)))
+    values = [
+        MetricValue(protocol, name, float(v.mean()), n, k, v, clusters) for name, k, v in per_query
+    ]
+    as_float = ranks.astype(np.float64)
+    values.append(
+        MetricValue(
+            protocol, "median_rank", median_rank(ranks), n, None, as_float, clusters, "median"
+        )
+    )
+    return values
 
 
 def _info(data: ImageTextDataset) -> DatasetInfo:
@@ -115,12 +119,12 @@ def _info(data: ImageTextDataset) -> DatasetInfo:
 
 def _factory(name: str) -> object:
     def make(task_name: str, options: TaskOptions) -> RetrievalTask:
-        protocols = options.protocols or PROTOCOLS
-        unknown = [p for p in protocols if p not in PROTOCOLS]
+        protocols = options.protocols or RETRIEVAL_PROTOCOLS
+        unknown = [p for p in protocols if p not in RETRIEVAL_PROTOCOLS]
         if unknown:
             raise ConfigError(
                 f"--protocol {unknown[0]!r} is not a retrieval protocol; "
-                f"valid: {', '.join(PROTOCOLS)}"
+                f"valid: {', '.join(RETRIEVAL_PROTOCOLS)}"
             )
         return RetrievalTask(name=name, protocols=tuple(protocols))
 

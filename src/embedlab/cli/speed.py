@@ -1,0 +1,133 @@
+"""``embedlab speed``: measure throughput, latency, cold start and memory; print the table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from embedlab.errors import ConfigError, EmbedlabError
+
+PLOT_PNG = "pareto.png"
+_FLAGS = {"batch_sizes": "--batch-size", "modalities": "--modality", "models": "--model"}
+
+ModelOpt = Annotated[
+    list[str],
+    typer.Option("--model", "-m", help="SOURCE:REF, e.g. arch:openai/clip-vit-base-patch16."),
+]
+
+
+def _config(settings: dict[str, Any]) -> Any:
+    from pydantic import ValidationError
+
+    from embedlab.perf.config import SpeedConfig
+
+    try:
+        return SpeedConfig(**settings)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        flag = _FLAGS.get(field, "--" + field.replace("_", "-").removesuffix("s"))
+        raise ConfigError(f"{flag}: {first['msg']} (got {first.get('input')!r})") from None
+
+
+def _plot(log: Any, quality: Path | None, out: Path, options: dict[str, Any]) -> str:
+    """Write the Pareto plot if quality rows exist; a line saying what happened."""
+    from embedlab.report.pareto import choose_quality, pareto_points
+    from embedlab.report.plots import write_pareto_plot
+    from embedlab.results.io import read_results
+
+    metrics = read_results(quality).metrics if quality is not None else log.metrics
+    if not metrics:
+        return "no quality rows (pass --quality RUN_DIR for a Pareto plot)"
+    try:
+        choice = choose_quality(metrics, options["metric"], options["task"], options["protocol"])
+        points = pareto_points(metrics, log.speed, choice, modality=options["modality"])
+        if not points:
+            return "no Pareto plot: no model has both quality rows and throughput rows"
+        path = write_pareto_plot(points, out / PLOT_PNG, choice, modality=options["modality"])
+    except EmbedlabError as exc:
+        return f"no Pareto plot: {exc}"
+    return f"wrote {path}"
+
+
+def speed_command(
+    model: ModelOpt,
+    out: Annotated[Path, typer.Option(help="Folder for results.json and speed_samples.json.")],
+    runtime: Annotated[
+        list[str] | None, typer.Option(help="torch | onnxruntime | openvino (repeatable).")
+    ] = None,
+    precision: Annotated[
+        list[str] | None, typer.Option(help="fp32 | bf16 | fp16 | int8 (repeatable).")
+    ] = None,
+    batch_size: Annotated[
+        list[int] | None, typer.Option(help="Items per call (repeatable; default 1 and 32).")
+    ] = None,
+    modality: Annotated[
+        list[str] | None, typer.Option(help="image | text (repeatable; default both).")
+    ] = None,
+    device: Annotated[str, typer.Option(help="Device: cpu, cuda, cuda:1.")] = "cpu",
+    threads: Annotated[
+        int | None, typer.Option(help="Intra-op threads (default: the runtime's).")
+    ] = None,
+    warmup_iterations: Annotated[int, typer.Option(help="Warm-up calls, at least.")] = 3,
+    warmup_seconds: Annotated[float, typer.Option(help="Warm-up seconds, at least.")] = 2.0,
+    min_iterations: Annotated[int, typer.Option(help="Timed calls, at least.")] = 10,
+    min_seconds: Annotated[float, typer.Option(help="Timed seconds, at least.")] = 10.0,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic inputs.")] = 0,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="Cache of runtime exports (default: embedlab's cache).")
+    ] = None,
+    trust_remote_code: Annotated[
+        bool, typer.Option("--trust-remote-code", help="Allow model repos to run their own code.")
+    ] = False,
+    quality: Annotated[
+        Path | None, typer.Option(help="Run folder whose quality rows go into the Pareto plot.")
+    ] = None,
+    metric: Annotated[str, typer.Option(help="Quality metric of the Pareto plot.")] = "recall@1",
+    task: Annotated[str | None, typer.Option(help="Task of the quality metric.")] = None,
+    protocol: Annotated[str | None, typer.Option(help="Protocol of the quality metric.")] = None,
+) -> None:
+    """Measure the speed of MODEL(s) on synthetic inputs; write results to --out."""
+    from embedlab.perf.run import speed
+    from embedlab.report.speed import cold_start_table, speed_table, split_table
+
+    config = _config(
+        {
+            "models": model,
+            "out": out,
+            "runtimes": runtime or ["torch"],
+            "precisions": precision or ["fp32"],
+            "batch_sizes": batch_size or [1, 32],
+            "modalities": modality or ["image", "text"],
+            "device": device,
+            "threads": threads,
+            "warmup_iterations": warmup_iterations,
+            "warmup_seconds": warmup_seconds,
+            "min_iterations": min_iterations,
+            "min_seconds": min_seconds,
+            "seed": seed,
+            "cache_dir": cache_dir,
+            "trust_remote_code": trust_remote_code,
+            "quality": quality,
+        }
+    )
+    log, result = speed(config, notify=lambda message: typer.echo(message, err=True))
+    typer.echo(speed_table(result.rows))
+    for table in (split_table(result.rows), cold_start_table(result.rows)):
+        if table:
+            typer.echo(f"\n{table}")
+    typer.echo("")
+    for note in log.notes:
+        if note.startswith("speed: "):
+            typer.echo(note.removeprefix("speed: "))
+    for error in result.errors:
+        typer.echo(error, err=True)
+    plot_modality = "image" if "image" in config.modalities else "text"
+    options = {"metric": metric, "task": task, "protocol": protocol, "modality": plot_modality}
+    typer.echo(_plot(log, quality, out, options))
+    typer.echo(f"wrote {out / 'results.json'}")
+    if not any(row.metric == "throughput" for row in result.rows):
+        typer.echo("error: nothing could be measured; see the skipped lines above", err=True)
+        raise typer.Exit(1)

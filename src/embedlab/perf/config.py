@@ -1,0 +1,71 @@
+"""SpeedConfig: everything one ``embedlab speed`` needs, validated and frozen.
+
+The sweep is the product models × runtimes × precisions × batch sizes × modalities. The
+resolved config is written into ``results.json`` so a speed run can be replayed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from embedlab.models.base import PRECISIONS
+from embedlab.perf.prepared import MODALITIES
+from embedlab.perf.runner import TimingPlan
+
+
+class SpeedConfig(BaseModel):
+    """Settings of one speed sweep (see ``embedlab speed --help`` for each flag)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    models: list[str] = Field(min_length=1)
+    out: Path
+    runtimes: list[str] = Field(default=["torch"], min_length=1)
+    precisions: list[str] = Field(default=["fp32"], min_length=1)
+    batch_sizes: list[int] = Field(default=[1, 32], min_length=1)
+    modalities: list[str] = Field(default=["image", "text"], min_length=1)
+    device: str = "cpu"
+    threads: int | None = Field(default=None, ge=1)
+    warmup_iterations: int = Field(default=3, ge=0)
+    warmup_seconds: float = Field(default=2.0, ge=0)
+    min_iterations: int = Field(default=10, ge=1)
+    min_seconds: float = Field(default=10.0, ge=0)
+    seed: int = 0
+    trust_remote_code: bool = False
+    quality: Path | None = None
+    cache_dir: Path | None = None
+
+    @field_validator("precisions")
+    @classmethod
+    def _known_precisions(cls, values: list[str]) -> list[str]:
+        bad = [v for v in values if v not in PRECISIONS]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not one of {', '.join(PRECISIONS)}")
+        return values
+
+    @field_validator("modalities")
+    @classmethod
+    def _known_modalities(cls, values: list[str]) -> list[str]:
+        bad = [v for v in values if v not in MODALITIES]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not one of {', '.join(MODALITIES)}")
+        return values
+
+    @field_validator("batch_sizes")
+    @classmethod
+    def _positive_batches(cls, values: list[int]) -> list[int]:
+        if any(v < 1 for v in values):
+            raise ValueError("every batch size must be at least 1")
+        return values
+
+    @property
+    def plan(self) -> TimingPlan:
+        """The warm-up and timed-run floors."""
+        return TimingPlan(
+            warmup_iterations=self.warmup_iterations,
+            warmup_seconds=self.warmup_seconds,
+            min_iterations=self.min_iterations,
+            min_seconds=self.min_seconds,
+        )

@@ -1,0 +1,126 @@
+"""Markdown tables of speed rows.
+
+- :func:`speed_table`: a line per (model, runtime, precision, batch size) with sustained
+  images/s and texts/s, p50/p99 latency of one whole call (ms) and peak RSS (MiB);
+- :func:`split_table`: where a call's time goes, ``preprocess`` vs ``model`` p50 (ms), for
+  encoders that split them;
+- :func:`cold_start_table`: load time and first call per modality (s).
+
+A missing figure is shown as ``–``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from embedlab.results.schema import SpeedRow
+
+WHOLE_CALL = "preprocess+model"
+DASH = "–"
+
+Key = tuple[str, str, str, int]
+
+
+def format_number(value: float | None) -> str:
+    """``1234`` → ``1234``, ``56.78`` → ``56.8``, ``3.456`` → ``3.46``; ``None`` → ``–``."""
+    if value is None:
+        return DASH
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _lines(header: list[str], body: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in body]
+    return "\n".join(lines)
+
+
+def _index(rows: Sequence[SpeedRow]) -> dict[tuple[str, str, str, int, str, str, str], float]:
+    return {
+        (r.model, r.runtime, r.precision, r.batch_size, r.modality, r.metric, r.timed_region): (
+            r.value
+        )
+        for r in rows
+    }
+
+
+def _whole_call(rows: Sequence[SpeedRow]) -> list[SpeedRow]:
+    """Rows of the whole call: the region of each case's throughput row."""
+    regions = {
+        (r.model, r.runtime, r.precision, r.batch_size, r.modality): r.timed_region
+        for r in rows
+        if r.metric == "throughput"
+    }
+    return [
+        r
+        for r in rows
+        if regions.get((r.model, r.runtime, r.precision, r.batch_size, r.modality))
+        == r.timed_region
+    ]
+
+
+def speed_table(rows: Sequence[SpeedRow]) -> str:
+    """Throughput and whole-call latency per (model, runtime, precision, batch size)."""
+    whole = _whole_call(rows)
+    index = {k[:6]: v for k, v in _index(whole).items()}
+    keys: list[Key] = list(
+        dict.fromkeys((r.model, r.runtime, r.precision, r.batch_size) for r in whole)
+    )
+    header = ["model", "runtime", "precision", "batch", "images/s", "image p50 ms"]
+    header += ["image p99 ms", "texts/s", "text p50 ms", "text p99 ms", "peak RSS MiB"]
+    body = []
+    for key in keys:
+        cells = [key[0], key[1], key[2], str(key[3])]
+        for modality in ("image", "text"):
+            for metric in ("throughput", "latency_p50", "latency_p99"):
+                cells.append(format_number(index.get((*key, modality, metric))))
+        peaks = [index.get((*key, m, "peak_rss")) for m in ("image", "text")]
+        known = [p for p in peaks if p is not None]
+        cells.append(format_number(max(known)) if known else DASH)
+        body.append(cells)
+    return _lines(header, body)
+
+
+def split_table(rows: Sequence[SpeedRow]) -> str:
+    """Preprocess vs model p50 (ms) per case, for encoders that split them ('' if none)."""
+    index = _index(rows)
+    cases = list(
+        dict.fromkeys(
+            (r.model, r.runtime, r.precision, r.batch_size, r.modality)
+            for r in rows
+            if r.metric == "latency_p50" and r.timed_region == "model"
+        )
+    )
+    if not cases:
+        return ""
+    header = ["model", "runtime", "precision", "batch", "modality", "preprocess p50 ms"]
+    header += ["model p50 ms", "preprocess share"]
+    body = []
+    for case in cases:
+        prep = index.get((*case, "latency_p50", "preprocess"))
+        model = index.get((*case, "latency_p50", "model"))
+        share = f"{100 * prep / (prep + model):.0f}%" if prep is not None and model else DASH
+        cells = [*case[:3], str(case[3]), case[4], format_number(prep), format_number(model)]
+        body.append([*cells, share])
+    return _lines(header, body)
+
+
+def cold_start_table(rows: Sequence[SpeedRow]) -> str:
+    """Load seconds and first-call seconds per modality ('' if none)."""
+    cold = [r for r in rows if r.metric == "cold_start"]
+    if not cold:
+        return ""
+    systems = list(dict.fromkeys((r.model, r.runtime, r.precision) for r in cold))
+    values = {(r.model, r.runtime, r.precision, r.modality, r.timed_region): r for r in cold}
+    header = ["model", "runtime", "precision", "load s", "first image call s", "first text call s"]
+    body = []
+    for system in systems:
+        cells = list(system)
+        for modality, region in (("all", "load"), ("image", "first_call"), ("text", "first_call")):
+            row = values.get((*system, modality, region))
+            cells.append(format_number(row.value if row else None))
+        body.append(cells)
+    return _lines(header, body)

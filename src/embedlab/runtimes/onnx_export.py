@@ -1,0 +1,145 @@
+"""Export a model's image and text towers to ONNX (``image.onnx``, ``text.onnx``).
+
+Exporter: ``torch.onnx.export(..., dynamo=True)`` by default — the ``torch.export``-based
+exporter, torch's default and maintained path since 2.9. It captures the graph symbolically, so a
+batch or sequence axis declared dynamic really is dynamic (or the export fails loudly), where the
+legacy TorchScript tracer bakes Python control flow taken for the example input into the graph.
+It is slower to export (seconds per tower) — exports are cached. ``exporter="torchscript"``
+selects the legacy tracer for models ``torch.export`` cannot capture.
+
+Axes: the batch axis of every input is dynamic; the sequence axis of text inputs is dynamic
+unless the model fixes it (SigLIP pads to 64, open_clip to its context length: then the
+export keeps it static, which is exactly what the model is always fed). Example inputs come
+from the model's own preprocessing, with batch 2 (torch.export specialises sizes 0 and 1).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from embedlab.errors import BackendError, ConfigError, EmbedlabError
+from embedlab.models._torch_utils import require
+from embedlab.models.registry import get_source
+from embedlab.runtimes._deps import require_optional, version
+from embedlab.runtimes.base import Arrays, Exportable, RuntimeOptions
+from embedlab.runtimes.export_cache import cached_export
+
+SAMPLE_TEXTS = ("a photo of a cat sitting on a red sofa", "a dog")
+OUTPUT_NAME = "features"
+IMAGE_FILE, TEXT_FILE = "image.onnx", "text.onnx"
+#: Packages whose versions change the exported graph (part of the cache key).
+EXPORT_PACKAGES = ("torch", "onnx", "onnxscript", "transformers", "open_clip_torch")
+
+
+def sample_images() -> list[Image.Image]:
+    """Two small RGB images of different sizes (the processor resizes and crops them)."""
+    rng = np.random.default_rng(0)
+    return [
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+        for h, w in ((48, 64), (64, 40))
+    ]
+
+
+def require_exporter(options: RuntimeOptions) -> None:
+    """Fail early with :class:`MissingDependencyError` if the ONNX exporter cannot run."""
+    purpose = f"exporting to ONNX ({options.exporter} exporter)"
+    require_optional("onnx", extra="onnx", purpose=purpose)
+    if options.exporter == "dynamo":
+        require_optional("onnxscript", extra="onnx", purpose=purpose)
+
+
+def onnx_folder(encoder: Exportable, options: RuntimeOptions) -> Path:
+    """The cached fp32 ONNX export of ``encoder`` (built on first use).
+
+    It is runtime-neutral: onnxruntime runs it (and quantizes it for int8) and OpenVINO
+    converts it, so both execute the same graph.
+    """
+    spec = encoder.spec
+    parts = {
+        "model": spec.name,
+        "weights": get_source(spec).fingerprint(spec),
+        "format": "onnx",
+        "precision": "fp32",
+        "opset": str(options.opset),
+        "exporter": options.exporter,
+        **{name: version(name) for name in EXPORT_PACKAGES},
+    }
+    folder, _ = cached_export(
+        options.exports_dir(), parts, lambda out: export_onnx_towers(encoder, out, options)
+    )
+    return folder
+
+
+def export_onnx_towers(encoder: Exportable, folder: Path, options: RuntimeOptions) -> None:
+    """Write ``image.onnx`` and ``text.onnx`` for ``encoder`` into ``folder``.
+
+    Raises:
+        ConfigError: the model's image inputs are not a plain ``pixel_values`` tensor.
+        BackendError: the exporter failed (the message suggests the other exporter).
+    """
+    preprocessor = encoder.preprocessor()
+    image_inputs = preprocessor.image_arrays(sample_images())
+    if list(image_inputs) != ["pixel_values"]:
+        raise ConfigError(
+            f"--runtime {encoder.spec.runtime}: model {encoder.spec.name!r} takes image inputs "
+            f"{sorted(image_inputs)}; only models fed plain pixel_values can be exported yet "
+            "(use --runtime torch)"
+        )
+    text_inputs = preprocessor.text_arrays(list(SAMPLE_TEXTS))
+    for tower, module, inputs, file in (
+        ("image", encoder.image_tower(), image_inputs, IMAGE_FILE),
+        ("text", encoder.text_tower(), text_inputs, TEXT_FILE),
+    ):
+        try:
+            _export(module, inputs, folder / file, options)
+        except EmbedlabError:
+            raise
+        except Exception as exc:
+            other = "torchscript" if options.exporter == "dynamo" else "dynamo"
+            raise BackendError(
+                f"exporting the {tower} tower of {encoder.spec.name!r} to ONNX with the "
+                f"{options.exporter} exporter failed ({type(exc).__name__}: {exc}); try "
+                f"RuntimeOptions(exporter={other!r}), or --runtime torch"
+            ) from exc
+
+
+def _export(module: Any, inputs: Arrays, path: Path, options: RuntimeOptions) -> None:
+    torch = require("torch", purpose="exporting a model to ONNX")
+    names = list(inputs)
+    args = tuple(torch.from_numpy(inputs[name]) for name in names)
+    common: dict[str, Any] = {
+        "input_names": names,
+        "output_names": [OUTPUT_NAME],
+        "opset_version": options.opset,
+    }
+    with torch.no_grad():
+        if options.exporter == "dynamo":
+            torch.onnx.export(
+                module,
+                args,
+                str(path),
+                dynamo=True,
+                verbose=False,
+                external_data=True,
+                dynamic_shapes=_dynamic_shapes(torch, names),
+                **common,
+            )
+        else:
+            axes = {name: _axes(name) for name in names} | {OUTPUT_NAME: {0: "batch"}}
+            torch.onnx.export(module, args, str(path), dynamo=False, dynamic_axes=axes, **common)
+
+
+def _axes(name: str) -> dict[int, str]:
+    return {0: "batch"} if name == "pixel_values" else {0: "batch", 1: "sequence"}
+
+
+def _dynamic_shapes(torch: Any, names: list[str]) -> tuple[dict[int, Any], ...]:
+    dim = torch.export.Dim
+    return tuple(
+        {0: dim.DYNAMIC} if name == "pixel_values" else {0: dim.DYNAMIC, 1: dim.AUTO}
+        for name in names
+    )

@@ -1,0 +1,77 @@
+"""One Encoder over two tower executors: the shape shared by every non-eager runtime.
+
+:class:`TowerEncoder` runs a model's own preprocessing (numpy arrays), hands the arrays to an
+image or text executor (an onnxruntime session, an OpenVINO compiled model, a compiled torch
+module...) and L2-normalises the float32 result. Whatever an executor raises becomes a
+:class:`~embedlab.errors.BackendError` naming the runtime: this is the runtime boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from embedlab.errors import BackendError, EmbedlabError
+from embedlab.models.base import ModelSpec, Role
+from embedlab.models.vectors import l2_normalize
+from embedlab.runtimes.base import Arrays, Preprocessor, RuntimeInfo
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+Executor = Callable[[Arrays], NDArray[np.float32]]
+
+
+@dataclass
+class TowerEncoder:
+    """An Encoder whose forward passes run in ``run_image`` / ``run_text``.
+
+    Attributes:
+        spec: the resolved model spec (its ``runtime`` and ``precision`` are this encoder's).
+        preprocessor: the model's own preprocessing (numpy inputs keyed by tower input name).
+        run_image: executes the image tower on ``image_arrays`` output, returns ``(N, D)``.
+        run_text: executes the text tower on ``text_arrays`` output, returns ``(N, D)``.
+        runtime_info: what executes the towers (threads, providers, precision hint...).
+    """
+
+    spec: ModelSpec
+    preprocessor: Preprocessor
+    run_image: Executor
+    run_text: Executor
+    runtime_info: RuntimeInfo
+    _dim: int | None = field(default=None, repr=False)
+
+    def encode_images(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
+        """Embed one batch of PIL images as unit float32 rows."""
+        if not images:
+            return self._empty()
+        return self._execute("image", self.run_image, self.preprocessor.image_arrays(images))
+
+    def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]:
+        """Embed one batch of texts as unit float32 rows (``role`` is ignored)."""
+        if not texts:
+            return self._empty()
+        return self._execute("text", self.run_text, self.preprocessor.text_arrays(texts))
+
+    def _execute(self, tower: str, run: Executor, arrays: Arrays) -> NDArray[np.float32]:
+        try:
+            features = np.asarray(run(arrays), dtype=np.float32)
+        except EmbedlabError:
+            raise
+        except Exception as exc:
+            raise BackendError(
+                f"--runtime {self.spec.runtime} failed running the {tower} tower of "
+                f"{self.spec.name!r} at --precision {self.spec.precision}: {exc}"
+            ) from exc
+        embeddings = l2_normalize(features.reshape(features.shape[0], -1))
+        self._dim = embeddings.shape[1]
+        return embeddings
+
+    def _empty(self) -> NDArray[np.float32]:
+        if self._dim is None:
+            self.encode_texts(["a"])
+        return np.zeros((0, self._dim or 0), dtype=np.float32)

@@ -1,0 +1,147 @@
+"""Text retrieval on a BEIR-format folder (task ``beir``) or the synthetic set (``beir-synthetic``).
+
+Protocol (PROTOCOLS.md, "Text retrieval"):
+
+* Documents are embedded with role ``document`` as ``(title + " " + text).strip()``
+  (:mod:`embedlab.data.beir`); queries with role ``query``. Prompts are the model's
+  (:mod:`embedlab.models.text_settings`) and are recorded in the dataset details and the notes.
+* Only queries that have text and at least one judged document with grade > 0 are evaluated;
+  the others are counted in the details (trec_eval would score them 0).
+* Scores are float32 dot products of the embeddings; each query keeps its top 100 documents
+  (:mod:`embedlab.scoring.dense_topk`, bounded memory) ranked by score descending, **ties broken
+  by document id descending**, exactly as trec_eval orders a run.
+* Metrics (:mod:`embedlab.metrics.ranking`): ``ndcg`` @10 (linear gain, log2(rank + 1) discount,
+  ideal DCG from all judged grades), ``recall`` @100 (fraction of the relevant judged documents
+  found), ``mrr`` @10. Every query is its own resampling unit.
+
+Protocols: ``q2d`` (default) ranks the whole corpus; ``q2d-ignore-identical-ids`` drops the
+document whose id equals the query id before cutting at 100, which is BEIR's
+``EvaluateRetrieval.evaluate(ignore_identical_ids=True)`` default (it matters for datasets whose
+queries are in the corpus, e.g. ArguAna, Quora). Outcomes (one table per protocol): ``ndcg_at_10``,
+``recall_at_100``, ``rr_at_10``, ``first_relevant_rank`` (0: none in the top 100) and
+``n_relevant``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from embedlab.data.beir import TITLE_JOINER, load_beir
+from embedlab.data.beir_synthetic import default_beir_synthetic_dir
+from embedlab.errors import ConfigError
+from embedlab.metrics import ranking
+from embedlab.models.provenance import model_details, model_notes
+from embedlab.results.outcomes import Outcomes
+from embedlab.results.schema import DatasetInfo
+from embedlab.scoring.dense_topk import dense_topk, descending_id_order
+from embedlab.tasks._beir_eval import DEPTH, Evaluation, evaluated_queries, protocol_rankings
+from embedlab.tasks.base import TASKS, MetricValue, TaskContext, TaskOptions, TaskResult
+
+PROTOCOLS = ("q2d", "q2d-ignore-identical-ids")
+NDCG_K, RECALL_K, MRR_K = 10, 100, 10
+
+
+def metric_set(
+    protocol: str, ev: Evaluation, rankings: NDArray[np.int64], doc_ids: list[str]
+) -> tuple[list[MetricValue], Outcomes]:
+    """MetricValues (with per-query arrays) and the outcomes table of one protocol."""
+    grades = ranking.grade_matrix(rankings, doc_ids, ev.judgements)
+    per_query = {
+        ("ndcg", NDCG_K): ranking.ndcg_at_k(grades, ev.judgements, NDCG_K),
+        ("recall", RECALL_K): ranking.recall_at_k(grades, ev.judgements, RECALL_K),
+        ("mrr", MRR_K): ranking.reciprocal_rank_at_k(grades, MRR_K),
+    }
+    clusters = np.arange(len(ev.query_ids), dtype=np.int64)
+    metrics = [
+        MetricValue(protocol, name, float(values.mean()), len(values), k, values, clusters)
+        for (name, k), values in per_query.items()
+    ]
+    outcomes = Outcomes(
+        protocol=protocol,
+        query_ids=list(ev.query_ids),
+        cluster_ids=list(ev.query_ids),
+        values={
+            "ndcg_at_10": per_query[("ndcg", NDCG_K)],
+            "recall_at_100": per_query[("recall", RECALL_K)],
+            "rr_at_10": per_query[("mrr", MRR_K)],
+            "first_relevant_rank": ranking.first_relevant_rank(grades),
+            "n_relevant": np.asarray(
+                [sum(g > 0 for g in j.values()) for j in ev.judgements], dtype=np.int64
+            ),
+        },
+    )
+    return metrics, outcomes
+
+
+@dataclass
+class BeirTask:
+    """BEIR-format text retrieval (see the module docstring)."""
+
+    name: str
+    protocols: tuple[str, ...]
+
+    def run(self, ctx: TaskContext) -> TaskResult:
+        """Embed corpus and queries, rank top 100, and score nDCG@10, Recall@100, MRR@10."""
+        data = load_beir(_data_dir(self.name, ctx.options), ctx.options.split)
+        ev = evaluated_queries(data)
+        docs = ctx.embed.texts(data.name, data.doc_ids, data.documents, role="document")
+        queries = ctx.embed.texts(data.name, ev.query_ids, ev.texts, role="query")
+        extra = 1 if "q2d-ignore-identical-ids" in self.protocols else 0
+        top = dense_topk(
+            queries, docs, DEPTH + extra, descending_id_order(data.doc_ids), ctx.options.chunk_mb
+        )
+        metrics: list[MetricValue] = []
+        outcomes: list[Outcomes] = []
+        for protocol in self.protocols:
+            rankings = protocol_rankings(top.indices, ev.query_ids, data.doc_ids, protocol)
+            values, table = metric_set(protocol, ev, rankings, data.doc_ids)
+            metrics.extend(values)
+            outcomes.append(table)
+        details = model_details(ctx.embed.spec)
+        info = DatasetInfo(
+            name=data.name,
+            split=data.split,
+            source=data.source,
+            fingerprint=data.fingerprint,
+            n_images=0,
+            n_captions=0,
+            details={
+                "format": "beir",
+                "document_text": f"(title + {TITLE_JOINER!r} + text).strip()",
+                "counts": ev.counts,
+                "ties": "score descending, then document id descending (trec_eval)",
+                "models": {details["model"]: details},
+            },
+        )
+        return TaskResult(
+            dataset=info, metrics=metrics, outcomes=outcomes, notes=model_notes(details)
+        )
+
+
+def _data_dir(task: str, options: TaskOptions) -> Path:
+    if options.data_dir is not None:
+        return options.data_dir
+    if task == "beir-synthetic":
+        return default_beir_synthetic_dir(options.cache_dir)
+    raise ConfigError(
+        "task 'beir' needs --data-dir: a folder with corpus.jsonl, queries.jsonl and "
+        "qrels/<split>.tsv (or run the task beir-synthetic)"
+    )
+
+
+def _factory(task_name: str, options: TaskOptions) -> BeirTask:
+    protocols = options.protocols or ("q2d",)
+    unknown = [p for p in protocols if p not in PROTOCOLS]
+    if unknown:
+        raise ConfigError(
+            f"--protocol {unknown[0]!r} is not a beir protocol; valid: {', '.join(PROTOCOLS)}"
+        )
+    return BeirTask(name=task_name, protocols=tuple(protocols))
+
+
+TASKS.register("beir")(_factory)
+TASKS.register("beir-synthetic")(_factory)
