@@ -21,7 +21,7 @@ from embedlab.report.progress import ProgressFactory, rich_progress
 from embedlab.results.io import write_runlog
 from embedlab.results.outcomes import write_outcomes
 from embedlab.results.parts import Part, PartStore
-from embedlab.results.schema import OutcomeFile, RunLog
+from embedlab.results.schema import DatasetInfo, OutcomeFile, RunLog
 from embedlab.tasks.base import TASKS, Task, TaskContext, TaskOptions
 
 Notify = Callable[[str], None]
@@ -98,7 +98,7 @@ def _finish(config: RunConfig, store: PartStore, parts: list[Part], started: str
         outcome_files.append(
             OutcomeFile(model=part.model, task=part.task, path=relative, columns=part.outcome_columns)
         )
-    datasets = list({p.dataset.fingerprint + p.dataset.name: p.dataset for p in parts}.values())
+    datasets = _merge_datasets([p.dataset for p in parts])
     log = RunLog(
         embedlab_version=_version(),
         status="complete",
@@ -116,6 +116,22 @@ def _finish(config: RunConfig, store: PartStore, parts: list[Part], started: str
     return log
 
 
+def _merge_datasets(infos: list[DatasetInfo]) -> list[DatasetInfo]:
+    """One entry per (name, fingerprint); per-model provenance in ``details`` is merged."""
+    merged: dict[tuple[str, str], DatasetInfo] = {}
+    for info in infos:
+        key = (info.name, info.fingerprint)
+        if key not in merged:
+            merged[key] = info
+            continue
+        details = dict(merged[key].details)
+        for field, value in info.details.items():
+            old = details.get(field)
+            details[field] = {**old, **value} if isinstance(old, dict) and isinstance(value, dict) else value
+        merged[key] = merged[key].model_copy(update={"details": details})
+    return list(merged.values())
+
+
 def _task_options(config: RunConfig) -> TaskOptions:
     return TaskOptions(
         data_dir=config.data_dir,
@@ -124,10 +140,22 @@ def _task_options(config: RunConfig) -> TaskOptions:
         protocols=tuple(config.protocols),
         hub_id=config.hub_id,
         chunk_mb=config.chunk_mb,
+        classnames=config.classnames,
+        templates=config.templates,
     )
 
 
 def _model_spec(config: RunConfig, text: str) -> ModelSpec:
+    """The spec of one ``--model``, with run-wide ``--dim`` and prompt overrides applied."""
+    options: dict[str, str | int] = {}
+    if config.dim is not None:
+        options["dim"] = config.dim
+    if config.query_prompt is not None:
+        options["query_prompt"] = config.query_prompt
+    if config.document_prompt is not None:
+        options["document_prompt"] = config.document_prompt
+    if options:
+        text = with_options(text, **options)
     return parse_model(
         text,
         precision=config.resolved_precision,
@@ -157,7 +185,7 @@ def _part_key(config: RunConfig, spec: ModelSpec, fingerprint: str, task: str) -
         "precision": spec.precision,
         "runtime": spec.runtime,
         "task": task,
-        "data": _data_stamp(config.data_dir),
+        "data": _data_stamp([config.data_dir, config.classnames, config.templates]),
         "split": config.split,
         "protocols": config.protocols,
         "hub_id": config.hub_id,
@@ -167,16 +195,28 @@ def _part_key(config: RunConfig, spec: ModelSpec, fingerprint: str, task: str) -
     return f"{_slug(spec.name)[:40]}__{task}__{digest.hexdigest()[:16]}"
 
 
-def _data_stamp(data_dir: Path | None) -> list[str]:
-    """Names, sizes and mtimes of the files directly in ``data_dir`` (annotation files)."""
-    if data_dir is None or not data_dir.is_dir():
-        return [str(data_dir)]
-    stamp = [str(data_dir.resolve())]
-    for path in sorted(data_dir.iterdir()):
-        if path.is_file():
-            stat = path.stat()
-            stamp.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+def _data_stamp(paths: list[Path | None]) -> list[str]:
+    """Names, sizes and mtimes of the annotation files under the given data paths.
+
+    Annotation files (json, jsonl, tsv, csv, txt, parquet) anywhere under a folder are stamped,
+    so editing e.g. ``qrels/test.tsv`` invalidates a finished part; image files are stamped by
+    the embedding cache instead (cheaper: only the ones a task reads).
+    """
+    stamp: list[str] = []
+    for path in paths:
+        if path is None or not path.exists():
+            stamp.append(str(path))
+            continue
+        files = [path] if path.is_file() else sorted(path.rglob("*"))
+        stamp.append(str(path.resolve()))
+        for file in files:
+            if file.suffix.lower() in _ANNOTATION_SUFFIXES and file.is_file():
+                stat = file.stat()
+                stamp.append(f"{file.relative_to(path.parent)}:{stat.st_size}:{stat.st_mtime_ns}")
     return stamp
+
+
+_ANNOTATION_SUFFIXES = frozenset({".json", ".jsonl", ".tsv", ".csv", ".txt", ".parquet"})
 
 
 def _slug(text: str) -> str:

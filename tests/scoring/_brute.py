@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 
-def _first_positive_position(scores: NDArray[np.float64], positive: NDArray[np.bool_]) -> int:
+def _first_positive_position(scores: NDArray[np.floating], positive: NDArray[np.bool_]) -> int:
     # lexsort sorts by the last key first: descending score, then negatives (0) before positives (1)
     order = np.lexsort((positive.astype(np.int8), -scores))
     return int(np.flatnonzero(positive[order])[0]) + 1

@@ -19,7 +19,7 @@ def _feed(counter: DeferredColumnCount, scores: np.ndarray, step: int) -> None:
 def test_counts_equal_direct_count() -> None:
     rng = np.random.default_rng(0)
     scores = rng.integers(0, 20, size=(50, 6)).astype(np.float32) / 8
-    tau = scores[rng.integers(0, 50, size=6), np.arange(6)]
+    tau: np.ndarray = scores[rng.integers(0, 50, size=6), np.arange(6)]
     lo, hi = tau - np.float32(0.5), tau + np.float32(0.25)
     for step in (1, 7, 50):
         counter = DeferredColumnCount(lo.astype(np.float32), hi.astype(np.float32))

@@ -23,7 +23,8 @@ def _shuffled_captions(rng: np.random.Generator, n_images: int) -> NDArray[np.in
 
 def _unit_gaussian(rng: np.random.Generator, n: int, dim: int) -> NDArray[np.float32]:
     x = rng.standard_normal((n, dim)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x
 
 
 def _dyadic(rng: np.random.Generator, n: int, dim: int) -> NDArray[np.float32]:

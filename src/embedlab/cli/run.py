@@ -55,6 +55,26 @@ def run_command(
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap generator.")] = 0,
     workers: Annotated[int, typer.Option(help="Threads decoding images ahead of the model.")] = 2,
+    runtime: Annotated[
+        str, typer.Option(help="What runs the forward pass: torch, onnxruntime, openvino.")
+    ] = "torch",
+    dim: Annotated[
+        int | None,
+        typer.Option(help="Matryoshka: truncate embeddings to the first N dims, renormalise."),
+    ] = None,
+    query_prompt: Annotated[
+        str | None, typer.Option(help="Override the model preset's query prompt ('' = none).")
+    ] = None,
+    document_prompt: Annotated[
+        str | None, typer.Option(help="Override the model preset's document prompt ('' = none).")
+    ] = None,
+    classnames: Annotated[
+        Path | None,
+        typer.Option(help="zeroshot: class names JSON (default <data-dir>/classnames.json)."),
+    ] = None,
+    templates: Annotated[
+        Path | None, typer.Option(help="zeroshot: prompt templates JSON (default: built-in).")
+    ] = None,
     trust_remote_code: Annotated[
         bool, typer.Option("--trust-remote-code", help="Allow model repos to run their own code.")
     ] = False,
@@ -63,7 +83,7 @@ def run_command(
     """Run MODEL(s) on TASK(s); write results to --out and print the table."""
     from embedlab.config.run import RunConfig
     from embedlab.engine import run
-    from embedlab.report.tables import interval_note, retrieval_table
+    from embedlab.report.terminal import render_run
 
     settings: dict[str, Any] = {
         "models": model,
@@ -81,16 +101,19 @@ def run_command(
         "seed": seed,
         "workers": workers,
         "trust_remote_code": trust_remote_code,
+        "runtime": runtime,
+        "dim": dim,
+        "query_prompt": query_prompt,
+        "document_prompt": document_prompt,
+        "classnames": classnames,
+        "templates": templates,
         "progress": progress,
     }
     if cache_dir is not None:
         settings["cache_dir"] = cache_dir
     config = build_config(RunConfig, settings)
     log = run(config, notify=lambda message: typer.echo(message, err=True))
-    typer.echo(retrieval_table(log.metrics))
-    note = interval_note(log.metrics)
-    if note:
-        typer.echo(f"\n{note}")
+    typer.echo(render_run(log))
     typer.echo(f"\nwrote {out / 'results.json'}")
 
 

@@ -45,6 +45,11 @@ class RunConfig(BaseModel):
     split: str = "test"
     hub_id: str | None = None
     trust_remote_code: bool = False
+    dim: int | None = Field(default=None, ge=1)
+    query_prompt: str | None = None
+    document_prompt: str | None = None
+    classnames: Path | None = None
+    templates: Path | None = None
     chunk_mb: int = Field(default=96, ge=1)
     bootstrap: int = Field(default=1000, ge=0)
     confidence: float = Field(default=0.95, gt=0, lt=1)

@@ -9,12 +9,24 @@ MODEL_SOURCES: Registry[ModelSource] = Registry("model source", autoload="embedl
 
 
 def parse_model(text: str, **settings: object) -> ModelSpec:
-    """Parse ``--model`` text into a :class:`ModelSpec`, checking the source prefix exists."""
-    source, ref = split_source(text)
+    """Parse ``--model`` text into a :class:`ModelSpec`, checking the source prefix exists.
+
+    A bare preset name (``embeddinggemma-300m?dim=256``) stands for ``preset:<name>``.
+    """
+    from embedlab.models.presets import preset_model
+
+    source, ref = split_source(preset_model(text))
     MODEL_SOURCES.get(source)  # raises UnknownNameError listing the valid prefixes
     return ModelSpec(source=source, ref=ref, **settings)  # type: ignore[arg-type]
 
 
 def get_source(spec: ModelSpec) -> ModelSource:
-    """The registered source of ``spec`` (``hf``, ``open_clip``, ...)."""
-    return MODEL_SOURCES.get(spec.source)
+    """The registered source of ``spec`` (``hf``, ``open_clip``, ...).
+
+    Sources that do not parse ``?dim=N`` themselves are wrapped so Matryoshka truncation
+    (truncate, then renormalise) works for every model.
+    """
+    from embedlab.models.matryoshka import MatryoshkaSource
+
+    source = MODEL_SOURCES.get(spec.source)
+    return source if getattr(source, "handles_dim", False) else MatryoshkaSource(source)

@@ -192,8 +192,8 @@ def _pick(
         ranks = out.i2t if name == "i2t" else out.i2t_symmetric
         return cast(NDArray[np.int64], ranks)
     rows = cast(NDArray[np.int64], out.row_ranks)
-    if name == "t2i-first":
-        return np.array(rows[:n_img], copy=True)  # rows 0..Ni-1 are the first captions, in image order
+    if name == "t2i-first":  # rows 0..Ni-1 are the first captions, in image order
+        return np.array(rows[:n_img], copy=True)
     t2i = np.empty(n_cap, dtype=np.int64)
     t2i[order] = rows
     return t2i

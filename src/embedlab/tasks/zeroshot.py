@@ -54,7 +54,12 @@ class ZeroShotTask:
     def run(self, ctx: TaskContext) -> TaskResult:
         """Encode images and prompts, classify, and return metrics and outcomes."""
         opts = ctx.options
-        data = load_imagefolder(self.data_dir, opts.split)
+        data = load_imagefolder(
+            self.data_dir,
+            opts.split,
+            classnames_file=opts.classnames,
+            templates_file=opts.templates,
+        )
         images = ctx.embed.images(data.name, data.image_ids, data.image_paths)
         prompts = ctx.embed.texts(data.name, data.prompt_ids, data.prompts, role="query")
         classes = class_embeddings(prompts, data.n_classes, len(data.templates))

@@ -1,0 +1,64 @@
+"""What ``embedlab run`` prints: every table that applies to a RunLog's metric rows.
+
+Image–text retrieval rows get the reference-report table, pair-choice rows the Winoground-style
+tables; any other rows (zero-shot, text retrieval, ...) a generic table with one column per metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from embedlab.report.pair_choice import PAIR_COLUMNS, pair_choice_table
+from embedlab.report.tables import PROTOCOL_LABELS, format_value, interval_note, retrieval_table
+from embedlab.results.schema import MetricRow, RunLog
+
+_PAIR_METRICS = {name for name, _ in PAIR_COLUMNS} | {"accuracy"}
+_PAIR_TASKS_PREFIXES = ("winoground", "shapes-pairs", "sugarcrepe", "aro-")
+
+
+def render_run(log: RunLog, ci: bool = True) -> str:
+    """All tables for ``log``, separated by blank lines, with the interval legend."""
+    retrieval = [r for r in log.metrics if r.protocol in PROTOCOL_LABELS]
+    pairs = [r for r in log.metrics if _is_pair(r) and r not in retrieval]
+    other = [r for r in log.metrics if r not in retrieval and r not in pairs]
+    parts = []
+    if retrieval:
+        parts.append(retrieval_table(retrieval, ci))
+    if pairs:
+        parts.append(pair_choice_table(pairs, ci))
+    if other:
+        parts.append(generic_table(other, ci))
+    note = interval_note(log.metrics) if ci else ""
+    if note:
+        parts.append(note)
+    parts.extend(f"note: {n}" for n in log.notes)
+    return "\n\n".join(parts)
+
+
+def _is_pair(row: MetricRow) -> bool:
+    return row.metric in _PAIR_METRICS and row.task.startswith(_PAIR_TASKS_PREFIXES)
+
+
+def metric_label(row: MetricRow) -> str:
+    """``accuracy@5`` style label: the metric name, with ``@k`` when k is not in the name."""
+    if row.k is not None and f"@{row.k}" not in row.metric:
+        return f"{row.metric}@{row.k}"
+    return row.metric
+
+
+def generic_table(rows: Sequence[MetricRow], ci: bool = True) -> str:
+    """One line per (model, task, protocol); one column per metric, in order of appearance."""
+    columns: list[str] = []
+    groups: dict[tuple[str, str, str], dict[str, MetricRow]] = {}
+    for row in rows:
+        label = metric_label(row)
+        if label not in columns:
+            columns.append(label)
+        groups.setdefault((row.model, row.task, row.protocol), {})[label] = row
+    header = ["model", "task", "protocol", *columns, "n"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (model, task, protocol), metrics in groups.items():
+        cells = [format_value(metrics[c], ci) if c in metrics else "–" for c in columns]
+        n = max(m.n for m in metrics.values())
+        lines.append("| " + " | ".join([model, task, protocol, *cells, str(n)]) + " |")
+    return "\n".join(lines)
