@@ -39,7 +39,7 @@ def compare_command(
     """Compare the models of RUN folders pairwise on the same queries; print markdown tables."""
     from embedlab.compare import compare
     from embedlab.report.compare import comparison_markdown
-    from embedlab.results.atomic import write_text_atomic
+    from embedlab._atomic import write_text_atomic
 
     result = compare(
         runs,

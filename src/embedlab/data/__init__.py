@@ -3,8 +3,7 @@
 Use :func:`load_dataset` with a :class:`DatasetRequest`; :func:`dataset_names` lists what exists.
 """
 
-from embedlab.data.loading import dataset_names, load_dataset
-from embedlab.data.registry import DATASETS, DatasetRequest
+from embedlab.data.registry import DATASETS, DatasetRequest, dataset_names, load_dataset
 from embedlab.data.types import ImageTextDataset
 
 __all__ = ["DATASETS", "DatasetRequest", "ImageTextDataset", "dataset_names", "load_dataset"]

@@ -28,7 +28,7 @@ from typing import Any
 
 from PIL import Image
 
-from embedlab.data._atomic import write_bytes_atomic
+from embedlab._atomic import write_bytes_atomic
 from embedlab.data.pair_sets import ChoiceExample, ChoiceSet
 from embedlab.errors import DataError
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embedlab.data._atomic import make_staging_dir, publish_dir, write_bytes_atomic
+from embedlab._atomic import make_staging_dir, publish_dir, write_bytes_atomic
 from embedlab.data.beir import CORPUS_FILE, QRELS_DIR, QUERIES_FILE
 from embedlab.errors import ConfigError
 

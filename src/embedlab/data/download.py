@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from embedlab.data._atomic import write_bytes_atomic
-from embedlab.data._progress import progress_bar
+from embedlab._atomic import write_bytes_atomic
+from embedlab.report.progress import rich_progress
 from embedlab.data.records import MAX_LISTED
 from embedlab.errors import DataError
 
@@ -50,15 +50,17 @@ def fetch_all(downloads: Sequence[Download], *, label: str) -> None:
     if not todo:
         return
     failures: list[tuple[int, str]] = []
-    with progress_bar() as progress, ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        task = progress.add_task(f"downloading {label}", total=len(todo))
+    with (
+        rich_progress(f"downloading {label}", len(todo)) as advance,
+        ThreadPoolExecutor(max_workers=WORKERS) as pool,
+    ):
         futures = {pool.submit(_fetch_one, d): i for i, d in enumerate(todo)}
         try:
             for future in as_completed(futures):
                 error = future.result()
                 if error is not None:
                     failures.append((futures[future], error))
-                progress.advance(task)
+                advance(1)
         except BaseException:  # Ctrl-C: do not wait for the queued downloads
             pool.shutdown(wait=False, cancel_futures=True)
             raise

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from embedlab.data._atomic import write_bytes_atomic, write_json_atomic
-from embedlab.data._progress import progress_bar
+from embedlab._atomic import write_bytes_atomic, write_json_atomic
+from embedlab.report.progress import rich_progress
 from embedlab.data.download import Download, fetch_all
 from embedlab.data.hub_rows import HubImage, keeps_split, row_to_image
 from embedlab.data.hub_source import open_rows
@@ -67,10 +67,9 @@ def _build_manifest(
     downloads: list[Download] = []
     seen_splits: Counter[str] = Counter()
     rows = open_rows(hub_id, request.split, purpose=f"loading {request.name}")
-    with progress_bar() as progress:
-        task = progress.add_task(f"reading {hub_id} ({request.split})", total=None)
+    with rich_progress(f"reading {hub_id} ({request.split})", None) as advance:
         for index, row in enumerate(rows):
-            progress.advance(task)
+            advance(1)
             seen_splits[str(row.get("split", request.split))] += 1
             if not keeps_split(row, request.split):
                 continue

@@ -34,5 +34,16 @@ DATASETS: Registry[DatasetLoader] = Registry("dataset", autoload="embedlab.data"
 
 
 def load_dataset(request: DatasetRequest) -> ImageTextDataset:
-    """Load the dataset ``request.name`` with its registered loader."""
+    """Load the dataset ``request.name`` with its registered loader.
+
+    Raises:
+        UnknownNameError: no dataset of that name (the message lists the valid names).
+        DataError: the dataset's files or rows are missing or malformed.
+        MissingDependencyError: a Hub dataset was asked for without ``datasets`` installed.
+    """
     return DATASETS.get(request.name)(request)
+
+
+def dataset_names() -> list[str]:
+    """Names of every registered dataset, sorted."""
+    return DATASETS.names()

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from embedlab.data._atomic import make_staging_dir, publish_dir, write_json_atomic
+from embedlab._atomic import make_staging_dir, publish_dir, write_json_atomic
 from embedlab.data.karpathy import load_karpathy, stem_image_id
 from embedlab.data.registry import DATASETS, DatasetRequest
 from embedlab.data.shapes_scene import captions, draw, max_scenes, sample_scenes

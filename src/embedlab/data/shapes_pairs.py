@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from embedlab.data._atomic import make_staging_dir, publish_dir, write_json_atomic
+from embedlab._atomic import make_staging_dir, publish_dir, write_json_atomic
 from embedlab.data.pair_sets import PairExample, PairSet
 from embedlab.data.shapes import JSON_NAME, default_shapes_dir
 from embedlab.data.shapes_scene import COLORS, RELATIONS, SHAPES, Scene, draw

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from embedlab.data._atomic import write_bytes_atomic
+from embedlab._atomic import write_bytes_atomic
 from embedlab.errors import DataError, MissingDependencyError
 
 EXAMPLES = "examples.jsonl"

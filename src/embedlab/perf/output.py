@@ -19,7 +19,7 @@ from embedlab.perf.config import SpeedConfig
 from embedlab.perf.environment import capture_environment
 from embedlab.perf.inputs import describe_inputs
 from embedlab.perf.sweep import SweepResult
-from embedlab.results.atomic import write_text_atomic
+from embedlab._atomic import write_text_atomic
 from embedlab.results.io import RESULTS_JSON, read_results, write_runlog
 from embedlab.results.schema import RunLog, SpeedRow, Status
 

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 from embedlab.errors import MissingDependencyError
 from embedlab.report.pareto import ParetoPoint, QualityChoice, pareto_frontier
-from embedlab.results.atomic import write_atomic
+from embedlab._atomic import write_atomic
 
 FRONTIER_COLOR = "#d62728"
 OTHER_COLOR = "#7f7f7f"

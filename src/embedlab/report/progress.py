@@ -16,8 +16,11 @@ class ProgressFactory(Protocol):
 
 
 @contextmanager
-def rich_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr with items done, elapsed and remaining time."""
+def rich_progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr with items done, elapsed and remaining time.
+
+    ``total=None`` shows an indeterminate bar (e.g. while streaming rows of unknown count).
+    """
     from rich.console import Console
     from rich.progress import (
         BarColumn,

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.errors import ResultsError
-from embedlab.results.atomic import write_atomic, write_text_atomic
+from embedlab._atomic import write_atomic, write_text_atomic
 
 CACHE_FORMAT = 1
 DEFAULT_SHARD_SIZE = 1024

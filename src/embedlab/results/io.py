@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from embedlab.errors import ResultsError
-from embedlab.results.atomic import write_text_atomic
+from embedlab._atomic import write_text_atomic
 from embedlab.results.schema import SCHEMA_VERSION, MetricRow, RunLog
 
 RESULTS_JSON = "results.json"

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.errors import ResultsError
-from embedlab.results.atomic import write_atomic
+from embedlab._atomic import write_atomic
 
 KEY_COLUMNS = ("protocol", "query_id", "cluster_id")
 

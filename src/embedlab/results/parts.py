@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from embedlab.results.atomic import write_text_atomic
+from embedlab._atomic import write_text_atomic
 from embedlab.results.schema import DatasetInfo, EncodeTiming, MetricRow
 
 STATE_DIR = ".embedlab"
