@@ -12,6 +12,7 @@ from pathlib import Path
 
 from embedlab.config.run import RunConfig
 from embedlab.errors import ConfigError
+from embedlab.errors import ConfigError
 from embedlab.metrics.intervals import metric_rows
 from embedlab.models.base import ModelSpec
 from embedlab.models.encode import EmbeddingProvider
@@ -35,6 +36,7 @@ def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
     """
     say = notify or (lambda message: None)
     started = _now()
+    _check_paths(config)
     options = _task_options(config)
     specs = [_model_spec(config, text) for text in config.models]
     for spec in specs:
@@ -114,6 +116,17 @@ def _finish(config: RunConfig, store: PartStore, parts: list[Part], started: str
     )
     write_runlog(config.out, log)
     return log
+
+
+def _check_paths(config: RunConfig) -> None:
+    """Fail before any work when a path flag points nowhere."""
+    for flag, path in (
+        ("--data-dir", config.data_dir),
+        ("--classnames", config.classnames),
+        ("--templates", config.templates),
+    ):
+        if path is not None and not path.exists():
+            raise ConfigError(f"{flag} {str(path)!r} does not exist")
 
 
 def _merge_datasets(infos: list[DatasetInfo]) -> list[DatasetInfo]:

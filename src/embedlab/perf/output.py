@@ -44,9 +44,7 @@ def speed_notes(config: SpeedConfig, result: SweepResult) -> list[str]:
         f"timed >= {plan.min_iterations} calls and >= {plan.min_seconds} s; throughput = items "
         "/ wall seconds of the timed run; raw per-call seconds in " + SAMPLES_JSON,
     ]
-    regions = set(result.regions)
-    if "model" in regions:
-        regions |= {"preprocess", "preprocess+model"}
+    regions = {row.timed_region for row in result.rows}
     notes += [f"speed: {REGION_NOTES[r]}" for r in sorted(regions) if r in REGION_NOTES]
     if any(row.metric.startswith("parity_") for row in result.rows):
         notes.append(

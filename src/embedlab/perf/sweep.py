@@ -50,7 +50,6 @@ class SweepResult:
     rows: list[SpeedRow] = field(default_factory=list)
     raw: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    regions: set[str] = field(default_factory=set)
     references: dict[tuple[str, str], NDArray[np.float32]] = field(default_factory=dict)
 
 
@@ -116,7 +115,6 @@ def _measure_encoder(
                 continue
             result.rows.extend(case.rows)
             result.raw.append(case.raw)
-            result.regions.add(str(case.raw["region"]))
 
 
 def sweep(config: SpeedConfig, notify: Notify | None = None) -> SweepResult:
