@@ -43,12 +43,21 @@ def test_run_writes_all_outputs(tmp_path: Path, shapes_dir: Path) -> None:
     protocols = {r.protocol for r in log.metrics}
     assert protocols == {"t2i", "t2i-first", "i2t", "i2t-symmetric"}
     names = {(r.metric, r.k) for r in log.metrics}
-    assert names == {("recall@1", 1), ("recall@5", 5), ("recall@10", 10), ("mrr", None),
-                     ("median_rank", None)}
+    assert names == {
+        ("recall@1", 1),
+        ("recall@5", 5),
+        ("recall@10", 10),
+        ("mrr", None),
+        ("median_rank", None),
+    }
     info = log.datasets[0]
     by_protocol = {r.protocol: r.n for r in log.metrics}
-    assert by_protocol == {"t2i": info.n_captions, "t2i-first": info.n_images,
-                           "i2t": info.n_images, "i2t-symmetric": info.n_images}
+    assert by_protocol == {
+        "t2i": info.n_captions,
+        "t2i-first": info.n_images,
+        "i2t": info.n_images,
+        "i2t-symmetric": info.n_images,
+    }
     for row in log.metrics:
         assert row.ci_low is not None and row.ci_high is not None
         assert row.ci_low <= row.value <= row.ci_high
@@ -59,13 +68,17 @@ def test_run_writes_all_outputs(tmp_path: Path, shapes_dir: Path) -> None:
     assert log.status == "complete" and log.environment["cpu_count"]
 
 
-def _independent_ranks(text: np.ndarray, image: np.ndarray, cap_img: np.ndarray) -> dict[str, list[int]]:
+def _independent_ranks(
+    text: np.ndarray, image: np.ndarray, cap_img: np.ndarray
+) -> dict[str, list[int]]:
     """Brute force in float64 with explicit loops (a different computation from scoring/)."""
     scores = text.astype(np.float64) @ image.astype(np.float64).T
     n_img = image.shape[0]
     first = [int(np.flatnonzero(cap_img == i)[0]) for i in range(n_img)]
-    t2i = [1 + int(np.sum(np.delete(scores[c], cap_img[c]) >= scores[c, cap_img[c]]))
-           for c in range(len(cap_img))]
+    t2i = [
+        1 + int(np.sum(np.delete(scores[c], cap_img[c]) >= scores[c, cap_img[c]]))
+        for c in range(len(cap_img))
+    ]
     i2t, sym = [], []
     for i in range(n_img):
         col = scores[:, i]
@@ -99,12 +112,16 @@ def test_metrics_equal_independent_computation(
     for protocol, rank in ranks.items():
         rank_arr = np.asarray(rank, dtype=np.float64)
         for k in (1, 5, 10):
-            assert values[(protocol, f"recall@{k}")] == pytest.approx(np.mean(rank_arr <= k), abs=1e-6)
+            assert values[(protocol, f"recall@{k}")] == pytest.approx(
+                np.mean(rank_arr <= k), abs=1e-6
+            )
         assert values[(protocol, "mrr")] == pytest.approx(np.mean(1 / rank_arr), abs=1e-6)
         assert values[(protocol, "median_rank")] == pytest.approx(np.median(rank_arr), abs=1e-6)
 
 
-def test_rerun_recomputes_nothing(tmp_path: Path, shapes_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rerun_recomputes_nothing(
+    tmp_path: Path, shapes_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = _config(tmp_path, shapes_dir)
     first = run(config)
 
@@ -120,14 +137,19 @@ def test_rerun_recomputes_nothing(tmp_path: Path, shapes_dir: Path, monkeypatch:
     assert all(t.n_computed == 0 for t in third.timings)
 
 
-def test_cached_rerun_imports_no_framework(tmp_path: Path, shapes_dir: Path, tiny_open_clip_dir: Path) -> None:
+def test_cached_rerun_imports_no_framework(
+    tmp_path: Path, shapes_dir: Path, tiny_open_clip_dir: Path
+) -> None:
     model = f"open_clip:local-dir:{tiny_open_clip_dir}"
     config = _config(tmp_path, shapes_dir, model=model, bootstrap=0)
     run(config)
     script = (
-        "import sys, json; from embedlab.config.run import RunConfig; from embedlab.engine import run; "
-        f"run(RunConfig.model_validate_json({config.model_dump_json()!r})); "
-        "print(json.dumps(sorted(m for m in ('torch', 'open_clip', 'transformers') if m in sys.modules)))"
+        "import sys, json\n"
+        "from embedlab.config.run import RunConfig\n"
+        "from embedlab.engine import run\n"
+        f"run(RunConfig.model_validate_json({config.model_dump_json()!r}))\n"
+        "heavy = ('torch', 'open_clip', 'transformers')\n"
+        "print(json.dumps(sorted(m for m in heavy if m in sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
@@ -171,8 +193,9 @@ def flaky() -> _Flaky:
     del MODEL_SOURCES._factories["flaky"]
 
 
-def test_interrupted_run_resumes(tmp_path: Path, shapes_dir: Path, flaky: _Flaky,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_run_resumes(
+    tmp_path: Path, shapes_dir: Path, flaky: _Flaky, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("embedlab.models.encode.SHARD_SIZE", 8)
     config = _config(tmp_path, shapes_dir, model="flaky:x")
     flaky.fail_at = 4  # batches of 4 → shards of 8: shard 0 completes, shard 1 dies
@@ -194,9 +217,9 @@ def test_nan_model_stops_without_results(tmp_path: Path, shapes_dir: Path) -> No
 
 
 def test_unknown_names_list_valid_ones(tmp_path: Path, shapes_dir: Path) -> None:
-    with pytest.raises(UnknownNameError, match="valid tasks: .*coco-karpathy"):
+    with pytest.raises(UnknownNameError, match=r"valid tasks: .*coco-karpathy"):
         run(_config(tmp_path, shapes_dir, tasks=["coco"]))
-    with pytest.raises(UnknownNameError, match="valid model sources: .*open_clip"):
+    with pytest.raises(UnknownNameError, match=r"valid model sources: .*open_clip"):
         run(_config(tmp_path, shapes_dir, model="clip:foo"))
 
 

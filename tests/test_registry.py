@@ -17,7 +17,9 @@ def test_unknown_name_lists_valid_names() -> None:
     reg: Registry[int] = Registry("widget")
     reg.register("alpha")(1)
     reg.register("beta")(2)
-    with pytest.raises(UnknownNameError, match=r"unknown widget 'gamma'; valid widgets: alpha, beta"):
+    with pytest.raises(
+        UnknownNameError, match=r"unknown widget 'gamma'; valid widgets: alpha, beta"
+    ):
         reg.get("gamma")
 
 

@@ -1,7 +1,7 @@
 """The contrastive training loop of ``shapes-clip`` (CLIP's symmetric InfoNCE).
 
-Each step draws a batch of *distinct* scenes (so no in-batch negative is a false negative),
-one rendering of each scene (from one of the training seeds) and one of its captions. The loss
+Each step draws a batch of *distinct* scenes (so no in-batch negative is a false negative), in
+whole groups of the arrangements of one object pair (spatial hard negatives), one rendering of each scene (from one of the training seeds) and one of its captions. The loss
 is the mean of the image→text and text→image cross-entropies of the similarity matrix scaled by
 CLIP's learnable temperature ``exp(logit_scale)`` (clamped to at most 100). AdamW with linear
 warm-up and cosine decay; weight decay only on matrices. All randomness: ``torch.manual_seed``
@@ -46,13 +46,24 @@ def pixels_to_tensor(pixels: NDArray[np.uint8]) -> torch.Tensor:
     return (x - mean) / std
 
 
+def scene_groups(data: TrainSet) -> list[list[int]]:
+    """Scene ids grouped by their (unordered) pair of objects: up to 4 arrangements each."""
+    groups: dict[frozenset[tuple[str, str]], list[int]] = {}
+    for index, (a, b, _) in enumerate(data.scene_keys):
+        groups.setdefault(frozenset((a, b)), []).append(index)
+    return [groups[k] for k in sorted(groups, key=sorted)]
+
+
 def batches(data: TrainSet, size: int, rng: np.random.Generator) -> Iterator[NDArray[np.int64]]:
-    """Endless image-index batches: distinct scenes each, a random rendering per scene."""
-    by_scene: list[NDArray[np.int64]] = [
-        np.flatnonzero(data.scene_ids == s) for s in range(data.n_scenes)
-    ]
+    """Endless image-index batches of distinct scenes, a random rendering of each.
+
+    Scenes come in whole object-pair groups ("A left of B", "B left of A", "A above B",
+    "B above A"), so every batch holds the spatial hard negatives of its scenes.
+    """
+    by_scene = [np.flatnonzero(data.scene_ids == s) for s in range(data.n_scenes)]
+    groups = scene_groups(data)
     while True:
-        order = rng.permutation(data.n_scenes)
+        order = [s for g in rng.permutation(len(groups)) for s in groups[int(g)]]
         for start in range(0, len(order) - size + 1, size):
             scenes = order[start : start + size]
             yield np.array([rng.choice(by_scene[s]) for s in scenes], dtype=np.int64)

@@ -32,12 +32,15 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write UTF-8 ``text`` to ``path`` atomically."""
-    write_atomic(path, lambda handle: handle.write(text.encode("utf-8")))
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
-    write_atomic(path, lambda handle: handle.write(data))
+    def write(handle: BinaryIO) -> None:
+        handle.write(data)
+
+    write_atomic(path, write)
 
 
 def write_json_atomic(path: Path, obj: object) -> None:

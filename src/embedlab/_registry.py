@@ -49,7 +49,7 @@ class Registry(Generic[T]):
         return decorator
 
     def get(self, name: str) -> T:
-        """Return the factory for ``name`` or raise :class:`UnknownNameError` listing valid names."""
+        """The factory for ``name``; :class:`UnknownNameError` (listing valid names) if absent."""
         self._load()
         try:
             return self._factories[name]

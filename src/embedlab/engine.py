@@ -12,8 +12,8 @@ from pathlib import Path
 
 from embedlab.config.run import RunConfig
 from embedlab.errors import ConfigError
-from embedlab.errors import ConfigError
 from embedlab.metrics.intervals import metric_rows
+from embedlab.models._ref_options import with_options
 from embedlab.models.base import ModelSpec
 from embedlab.models.encode import EmbeddingProvider
 from embedlab.models.registry import get_source, parse_model
@@ -60,7 +60,12 @@ def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
 
 
 def _run_part(
-    config: RunConfig, store: PartStore, key: str, provider: EmbeddingProvider, name: str, task: Task
+    config: RunConfig,
+    store: PartStore,
+    key: str,
+    provider: EmbeddingProvider,
+    name: str,
+    task: Task,
 ) -> Part:
     before = len(provider.timings)
     result = task.run(TaskContext(options=_task_options(config), embed=provider))
@@ -98,7 +103,9 @@ def _finish(config: RunConfig, store: PartStore, parts: list[Part], started: str
         relative = f"outcomes/{_slug(part.model)}__{part.task}.parquet"
         store.publish_outcomes(part.key, config.out / relative)
         outcome_files.append(
-            OutcomeFile(model=part.model, task=part.task, path=relative, columns=part.outcome_columns)
+            OutcomeFile(
+                model=part.model, task=part.task, path=relative, columns=part.outcome_columns
+            )
         )
     datasets = _merge_datasets([p.dataset for p in parts])
     log = RunLog(
@@ -140,7 +147,9 @@ def _merge_datasets(infos: list[DatasetInfo]) -> list[DatasetInfo]:
         details = dict(merged[key].details)
         for field, value in info.details.items():
             old = details.get(field)
-            details[field] = {**old, **value} if isinstance(old, dict) and isinstance(value, dict) else value
+            details[field] = (
+                {**old, **value} if isinstance(old, dict) and isinstance(value, dict) else value
+            )
         merged[key] = merged[key].model_copy(update={"details": details})
     return list(merged.values())
 

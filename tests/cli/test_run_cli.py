@@ -15,14 +15,30 @@ def _embedlab(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     return subprocess.run(
         [sys.executable, "-c", "from embedlab.cli.app import main; main()", *args],
-        capture_output=True, text=True, cwd=cwd, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
     )
 
 
 def test_run_prints_table_and_writes_results(tmp_path: Path, shapes_dir: Path) -> None:
     result = _embedlab(
-        "run", "--model", "fake:16", "--task", "shapes", "--data-dir", str(shapes_dir),
-        "--out", "out", "--cache-dir", "cache", "--no-progress", "--bootstrap", "100",
+        "run",
+        "--model",
+        "fake:16",
+        "--task",
+        "shapes",
+        "--data-dir",
+        str(shapes_dir),
+        "--out",
+        "out",
+        "--cache-dir",
+        "cache",
+        "--no-progress",
+        "--bootstrap",
+        "100",
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
@@ -40,13 +56,16 @@ def test_run_prints_table_and_writes_results(tmp_path: Path, shapes_dir: Path) -
         (["--model", "fake:16", "--task", "shapes", "--precision", "fp64"], "--precision"),
         (["--model", "fake:16", "--task", "shapes", "--batch-size", "0"], "--batch-size"),
         (["--model", "fake:16", "--task", "shapes", "--protocol", "x2y"], "--protocol 'x2y'"),
-        (["--model", "fake:16", "--task", "coco-karpathy", "--data-dir", "missing"],
-         "--data-dir 'missing' does not exist"),
+        (
+            ["--model", "fake:16", "--task", "coco-karpathy", "--data-dir", "missing"],
+            "--data-dir 'missing' does not exist",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
-    result = _embedlab("run", *args, "--out", "out", "--cache-dir", "cache", "--no-progress",
-                       cwd=tmp_path)
+    result = _embedlab(
+        "run", *args, "--out", "out", "--cache-dir", "cache", "--no-progress", cwd=tmp_path
+    )
     assert result.returncode == 2, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and result.stderr.strip().endswith(errors[0]), result.stderr
@@ -63,8 +82,9 @@ def test_help_and_list_import_no_framework(tmp_path: Path) -> None:
         "print(out.output)\n"
         "print(sorted(m for m in ('torch', 'transformers', 'open_clip') if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            cwd=tmp_path, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
     assert "coco-karpathy" in result.stdout and "hf:" in result.stdout

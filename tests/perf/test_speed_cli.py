@@ -109,3 +109,11 @@ def test_speed_rows_join_a_quality_run_in_the_same_folder(tmp_path: Path) -> Non
     code, _ = _speed("-m", "fake:8", "--out", str(tmp_path), "--modality", "text")
     again = read_results(tmp_path)
     assert len(again.speed) == len(log.speed)  # re-measured rows replace, not duplicate
+
+
+def test_a_bad_quality_folder_fails_before_measuring(tmp_path: Path) -> None:
+    from embedlab.errors import ResultsError
+
+    with pytest.raises(ResultsError):
+        _speed("-m", "fake:8", "--out", str(tmp_path / "o"), "--quality", str(tmp_path / "none"))
+    assert not (tmp_path / "o").exists()

@@ -43,7 +43,7 @@ def test_corrupt_shard_names_file(tmp_path: Path) -> None:
     entry = open_entry(tmp_path, _parts(), n_items=2, shard_size=4)
     entry.write_shard(0, np.zeros((2, 3), dtype=np.float32))
     (entry.root / "shard-000000.npy").write_bytes(b"garbage")
-    with pytest.raises(ResultsError, match="shard-000000.npy"):
+    with pytest.raises(ResultsError, match=r"shard-000000\.npy"):
         entry.read_all()
 
 

@@ -10,13 +10,27 @@ from embedlab.results.schema import SCHEMA_VERSION, MetricRow, RunLog
 
 def _log() -> RunLog:
     row = MetricRow(
-        model="fake:4", runtime="torch", precision="fp32", task="shapes", dataset="shapes",
-        protocol="t2i", metric="recall@1", k=1, value=0.25, n=8, ci_low=0.1, ci_high=0.4,
+        model="fake:4",
+        runtime="torch",
+        precision="fp32",
+        task="shapes",
+        dataset="shapes",
+        protocol="t2i",
+        metric="recall@1",
+        k=1,
+        value=0.25,
+        n=8,
+        ci_low=0.1,
+        ci_high=0.4,
         ci_method="cluster-percentile-bootstrap",
     )
     return RunLog(
-        embedlab_version="0.1.0", status="complete", started_at="t0", config={},
-        environment={}, metrics=[row],
+        embedlab_version="0.1.0",
+        status="complete",
+        started_at="t0",
+        config={},
+        environment={},
+        metrics=[row],
     )
 
 
@@ -40,8 +54,11 @@ def test_newer_schema_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{not json", "not a readable results file"), ('{"x": 1}', "no integer 'schema_version'"),
-     ('{"schema_version": 1, "status": "weird"}', "does not match the results schema")],
+    [
+        ("{not json", "not a readable results file"),
+        ('{"x": 1}', "no integer 'schema_version'"),
+        ('{"schema_version": 1, "status": "weird"}', "does not match the results schema"),
+    ],
 )
 def test_bad_files_named(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "results.json"

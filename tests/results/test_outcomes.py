@@ -29,5 +29,5 @@ def test_misaligned_columns_refused() -> None:
 def test_unreadable_file_named(tmp_path: Path) -> None:
     path = tmp_path / "bad.parquet"
     path.write_bytes(b"nope")
-    with pytest.raises(ResultsError, match="bad.parquet"):
+    with pytest.raises(ResultsError, match=r"bad\.parquet"):
         read_outcomes(path)

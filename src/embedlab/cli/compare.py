@@ -37,9 +37,9 @@ def compare_command(
     ] = None,
 ) -> None:
     """Compare the models of RUN folders pairwise on the same queries; print markdown tables."""
+    from embedlab._atomic import write_text_atomic
     from embedlab.compare import compare
     from embedlab.report.compare import comparison_markdown
-    from embedlab._atomic import write_text_atomic
 
     result = compare(
         runs,

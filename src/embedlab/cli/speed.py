@@ -32,13 +32,12 @@ def _config(settings: dict[str, Any]) -> Any:
         raise ConfigError(f"{flag}: {first['msg']} (got {first.get('input')!r})") from None
 
 
-def _plot(log: Any, quality: Path | None, out: Path, options: dict[str, Any]) -> str:
+def _plot(log: Any, quality: list[Any] | None, out: Path, options: dict[str, Any]) -> str:
     """Write the Pareto plot if quality rows exist; a line saying what happened."""
     from embedlab.report.pareto import choose_quality, pareto_points
     from embedlab.report.plots import write_pareto_plot
-    from embedlab.results.io import read_results
 
-    metrics = read_results(quality).metrics if quality is not None else log.metrics
+    metrics = quality if quality is not None else log.metrics
     if not metrics:
         return "no quality rows (pass --quality RUN_DIR for a Pareto plot)"
     try:
@@ -92,6 +91,7 @@ def speed_command(
     """Measure the speed of MODEL(s) on synthetic inputs; write results to --out."""
     from embedlab.perf.run import speed
     from embedlab.report.speed import cold_start_table, speed_table, split_table
+    from embedlab.results.io import read_results
 
     config = _config(
         {
@@ -113,6 +113,8 @@ def speed_command(
             "quality": quality,
         }
     )
+    # A bad --quality folder fails now, not after minutes of measuring.
+    quality_rows = read_results(quality).metrics if quality is not None else None
     log, result = speed(config, notify=lambda message: typer.echo(message, err=True))
     typer.echo(speed_table(result.rows))
     for table in (split_table(result.rows), cold_start_table(result.rows)):
@@ -126,7 +128,7 @@ def speed_command(
         typer.echo(error, err=True)
     plot_modality = "image" if "image" in config.modalities else "text"
     options = {"metric": metric, "task": task, "protocol": protocol, "modality": plot_modality}
-    typer.echo(_plot(log, quality, out, options))
+    typer.echo(_plot(log, quality_rows, out, options))
     typer.echo(f"wrote {out / 'results.json'}")
     if not any(row.metric == "throughput" for row in result.rows):
         typer.echo("error: nothing could be measured; see the skipped lines above", err=True)

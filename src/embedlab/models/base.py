@@ -56,7 +56,8 @@ class ModelSpec:
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
             raise ConfigError(
-                f"--precision {self.precision!r} is not supported; choose one of {', '.join(PRECISIONS)}"
+                f"--precision {self.precision!r} is not supported; "
+                f"choose one of {', '.join(PRECISIONS)}"
             )
         if self.batch_size < 1:
             raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")

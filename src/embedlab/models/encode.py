@@ -9,9 +9,9 @@ thread pool one batch ahead of the model. Every batch is checked for non-finite 
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,7 +58,7 @@ class EmbeddingProvider:
 
     def images(self, dataset: str, ids: list[str], paths: list[Path]) -> NDArray[np.float32]:
         """Embeddings of the images at ``paths`` (ids are their stable ids), ``(N, D)``."""
-        stamp = [f"{i}|{_file_stamp(p)}" for i, p in zip(ids, paths)]
+        stamp = [f"{i}|{_file_stamp(p)}" for i, p in zip(ids, paths, strict=True)]
         entry = self._entry("image", "document", dataset, fingerprint_ids(stamp), len(ids))
 
         def encode(batch: Sequence[Any]) -> NDArray[np.float32]:
@@ -70,7 +70,7 @@ class EmbeddingProvider:
         self, dataset: str, ids: list[str], texts: list[str], role: Role = "query"
     ) -> NDArray[np.float32]:
         """Embeddings of ``texts`` in ``role`` (query/document prompts), ``(N, D)``."""
-        stamp = [f"{i}|{t}" for i, t in zip(ids, texts)]
+        stamp = [f"{i}|{t}" for i, t in zip(ids, texts, strict=True)]
         entry = self._entry("text", role, dataset, fingerprint_ids(stamp), len(ids))
 
         def encode(batch: Sequence[Any]) -> NDArray[np.float32]:
@@ -111,9 +111,7 @@ class EmbeddingProvider:
             with _progress(self.progress, label, n_computed) as advance:
                 for shard in missing:
                     lo, hi = entry.shard_range(shard)
-                    vectors = self._encode_range(
-                        items[lo:hi], ids[lo:hi], encode, prepare, advance
-                    )
+                    vectors = self._encode_range(items[lo:hi], ids[lo:hi], encode, prepare, advance)
                     entry.write_shard(shard, vectors)
         self.timings.append(
             EncodeTiming(
@@ -140,7 +138,7 @@ class EmbeddingProvider:
         batches = [items[i : i + size] for i in range(0, len(items), size)]
         out: list[NDArray[np.float32]] = []
         prepared = _prefetched(batches, prepare, self.workers)
-        for offset, batch in zip(range(0, len(items), size), prepared):
+        for offset, batch in zip(range(0, len(items), size), prepared, strict=False):
             vectors = np.asarray(encode(batch), dtype=np.float32)
             _check_batch(vectors, ids[offset : offset + size], self.spec.name)
             out.append(vectors)

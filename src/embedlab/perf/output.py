@@ -14,12 +14,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from embedlab._atomic import write_text_atomic
 from embedlab.errors import ResultsError
 from embedlab.perf.config import SpeedConfig
 from embedlab.perf.environment import capture_environment
 from embedlab.perf.inputs import describe_inputs
 from embedlab.perf.sweep import SweepResult
-from embedlab._atomic import write_text_atomic
 from embedlab.results.io import RESULTS_JSON, read_results, write_runlog
 from embedlab.results.schema import RunLog, SpeedRow, Status
 

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from embedlab._atomic import write_atomic
 from embedlab.errors import MissingDependencyError
 from embedlab.report.pareto import ParetoPoint, QualityChoice, pareto_frontier
-from embedlab._atomic import write_atomic
 
 FRONTIER_COLOR = "#d62728"
 OTHER_COLOR = "#7f7f7f"

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from embedlab.errors import ResultsError
 from embedlab._atomic import write_atomic, write_text_atomic
+from embedlab.errors import ResultsError
 
 CACHE_FORMAT = 1
 DEFAULT_SHARD_SIZE = 1024
@@ -70,7 +70,7 @@ class ShardedEmbeddings:
         start, stop = self.shard_range(shard)
         path = self._path(shard)
         try:
-            array = np.load(path, allow_pickle=False)
+            array: NDArray[np.float32] = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as exc:
             raise ResultsError(
                 f"embedding cache file {path} is unreadable ({exc}); delete it to recompute"

@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from embedlab.errors import ResultsError
 from embedlab._atomic import write_text_atomic
+from embedlab.errors import ResultsError
 from embedlab.results.schema import SCHEMA_VERSION, MetricRow, RunLog
 
 RESULTS_JSON = "results.json"
@@ -47,12 +47,16 @@ def read_results(path: Path) -> RunLog:
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ResultsError(f"{path} does not exist; pass a run folder written by embedlab run") from None
+        raise ResultsError(
+            f"{path} does not exist; pass a run folder written by embedlab run"
+        ) from None
     except (OSError, json.JSONDecodeError) as exc:
         raise ResultsError(f"{path} is not a readable results file: {exc}") from None
     version = data.get("schema_version")
     if not isinstance(version, int):
-        raise ResultsError(f"{path} has no integer 'schema_version'; it was not written by embedlab")
+        raise ResultsError(
+            f"{path} has no integer 'schema_version'; it was not written by embedlab"
+        )
     if version > SCHEMA_VERSION:
         raise ResultsError(
             f"{path} has schema_version {version}, newer than this embedlab understands "

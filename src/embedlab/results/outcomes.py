@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from embedlab.errors import ResultsError
 from embedlab._atomic import write_atomic
+from embedlab.errors import ResultsError
 
 KEY_COLUMNS = ("protocol", "query_id", "cluster_id")
 

@@ -123,4 +123,3 @@ class RunLog(_Frozen):
     timings: list[EncodeTiming] = []
     notes: list[str] = []
     errors: list[str] = []
-

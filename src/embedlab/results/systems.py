@@ -64,15 +64,21 @@ def load_systems(runs: Sequence[Path | str]) -> list[System]:
         by_model: dict[str, dict[str, OutcomeFile]] = {}
         for file in log.outcomes:
             if by_model.setdefault(file.model, {}).setdefault(file.task, file) is not file:
-                raise ResultsError(f"run folder {run} lists two outcome files for model "
-                                   f"{file.model!r} on task {file.task!r}")
+                raise ResultsError(
+                    f"run folder {run} lists two outcome files for model "
+                    f"{file.model!r} on task {file.task!r}"
+                )
         if not by_model:
-            raise ResultsError(f"run folder {run} has no per-query outcomes (results.json lists "
-                               "none), so it cannot be compared; re-run it with embedlab run")
+            raise ResultsError(
+                f"run folder {run} has no per-query outcomes (results.json lists "
+                "none), so it cannot be compared; re-run it with embedlab run"
+            )
         found.extend((run, log, model, files) for model, files in by_model.items())
     if len(found) < 2:
-        raise ConfigError(f"compare needs at least two systems (a system is one model of one "
-                          f"run); {', '.join(map(str, runs)) or 'no run'} hold {len(found)}")
+        raise ConfigError(
+            f"compare needs at least two systems (a system is one model of one "
+            f"run); {', '.join(map(str, runs)) or 'no run'} hold {len(found)}"
+        )
     if len(found) > len(LETTERS):
         raise ConfigError(f"compare handles at most {len(LETTERS)} systems, got {len(found)}")
     labels = _labels([(run, model) for run, _, model, _ in found])
@@ -95,8 +101,10 @@ def common_tasks(systems: Sequence[System], wanted: Sequence[str]) -> list[str]:
     for task in wanted:
         for s in systems:
             if task not in s.files:
-                raise ResultsError(f"--task {task}: run folder {s.run} has no outcomes of model "
-                                   f"{s.info.model!r} on it; it has {', '.join(s.files)}")
+                raise ResultsError(
+                    f"--task {task}: run folder {s.run} has no outcomes of model "
+                    f"{s.info.model!r} on it; it has {', '.join(s.files)}"
+                )
     tasks = list(dict.fromkeys(wanted)) or [
         t for t in systems[0].files if all(t in s.files for s in systems)
     ]
@@ -161,8 +169,10 @@ def align(
             )
         order = np.fromiter((mine[q] for q in ref.query_ids), dtype=np.intp, count=len(mine))
         if [table.cluster_ids[i] for i in order] != ref.cluster_ids:
-            raise ResultsError(f"runs {systems[0].run} and {system.run} were made on different "
-                               f"data: {where} groups the same queries into other clusters")
+            raise ResultsError(
+                f"runs {systems[0].run} and {system.run} were made on different "
+                f"data: {where} groups the same queries into other clusters"
+            )
         aligned.append({name: values[order] for name, values in table.values.items()})
     return list(ref.cluster_ids), aligned
 

@@ -62,7 +62,7 @@ class RetrievalTask:
         outcomes: list[Outcomes] = []
         for protocol in self.protocols:
             query_ids, clusters = _queries(data, protocol)
-            protocol_ranks = ranks[protocol].ranks
+            protocol_ranks = ranks[protocol].ranks  # type: ignore[index]
             metrics.extend(_metric_values(protocol, protocol_ranks, clusters))
             outcomes.append(
                 Outcomes(
