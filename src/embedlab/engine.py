@@ -16,7 +16,7 @@ from embedlab.metrics.intervals import metric_rows
 from embedlab.models._ref_options import with_options
 from embedlab.models.base import ModelSpec
 from embedlab.models.encode import EmbeddingProvider
-from embedlab.models.registry import get_source, parse_model
+from embedlab.models.registry import MODEL_SOURCES, parse_model
 from embedlab.perf.environment import capture_environment
 from embedlab.report.progress import ProgressFactory, rich_progress
 from embedlab.results.io import write_runlog
@@ -190,7 +190,7 @@ def _model_spec(config: RunConfig, text: str) -> ModelSpec:
 
 def _require_trained(spec: ModelSpec) -> None:
     """Refuse models whose source builds random weights (``arch:``): they are for speed only."""
-    if getattr(get_source(spec), "speed_only", False):
+    if getattr(MODEL_SOURCES.get(spec.source), "speed_only", False):
         raise ConfigError(
             f"model {spec.name!r} has random weights: speed only; quality tasks need trained "
             f"weights (e.g. hf:{spec.ref}); measure its speed with: embedlab speed --model "

@@ -10,20 +10,27 @@ import typer
 from embedlab.errors import ConfigError
 
 ModelOpt = Annotated[
-    list[str],
+    list[str] | None,
     typer.Option(
-        "--model", "-m", help="SOURCE:REF, e.g. hf:openai/clip-vit-base-patch16 (repeatable)."
+        "--model",
+        "-m",
+        help="SOURCE:REF, e.g. hf:openai/clip-vit-base-patch16 (repeatable). "
+        "Without --model and --task: the built-in offline suite.",
     ),
 ]
 TaskOpt = Annotated[
-    list[str], typer.Option("--task", "-t", help="Task name, e.g. coco-karpathy (repeatable).")
+    list[str] | None,
+    typer.Option("--task", "-t", help="Task name, e.g. coco-karpathy (repeatable)."),
 ]
 
 
 def run_command(
-    model: ModelOpt,
-    task: TaskOpt,
-    out: Annotated[Path, typer.Option(help="Folder for results.json, results.csv, outcomes/.")],
+    model: ModelOpt = None,
+    task: TaskOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for results.json, results.csv, outcomes/ (suite: runs/default)."),
+    ] = None,
     data_dir: Annotated[
         Path | None, typer.Option(help="Local dataset folder (default: the Hub).")
     ] = None,
@@ -80,7 +87,22 @@ def run_command(
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
-    """Run MODEL(s) on TASK(s); write results to --out and print the table."""
+    """Run MODEL(s) on TASK(s); write results to --out and print the tables.
+
+    With neither --model nor --task, run the built-in offline suite (builtin:shapes-clip on
+    shapes retrieval and shapes-pairs, then its speed on torch and a Pareto plot).
+    """
+    if not model and not task:
+        _run_suite(out, cache_dir, progress)
+        return
+    if not model or not task:
+        missing = "--model" if not model else "--task"
+        raise ConfigError(
+            f"{missing} is missing: give both --model and --task, or neither for "
+            "the built-in offline suite"
+        )
+    if out is None:
+        raise ConfigError("--out is required: the folder that receives results.json")
     from embedlab.config.run import RunConfig
     from embedlab.engine import run
     from embedlab.report.terminal import render_run
@@ -128,3 +150,22 @@ def build_config(model_cls: Any, settings: dict[str, Any]) -> Any:
         field = str(first["loc"][0]) if first["loc"] else "?"
         flag = "--" + field.replace("_", "-").removesuffix("s")
         raise ConfigError(f"{flag}: {first['msg']} (got {first.get('input')!r})") from None
+
+
+def _run_suite(out: Path | None, cache_dir: Path | None, progress: bool) -> None:
+    from embedlab.report.plots import plot_run
+    from embedlab.report.speed import speed_table
+    from embedlab.report.terminal import render_run
+    from embedlab.suite import DEFAULT_OUT, run_default_suite
+
+    folder = out or DEFAULT_OUT
+    result = run_default_suite(
+        folder, cache_dir, progress, notify=lambda m: typer.echo(m, err=True)
+    )
+    typer.echo(render_run(result.quality))
+    typer.echo(f"\n{speed_table(result.speed.rows)}")
+    for error in result.speed.errors:
+        typer.echo(error, err=True)
+    options = {"metric": "recall@1", "task": "shapes", "protocol": "t2i", "modality": "image"}
+    typer.echo(plot_run(result.combined, None, folder, options))
+    typer.echo(f"wrote {folder / 'results.json'}")

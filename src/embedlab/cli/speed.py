@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from embedlab.errors import ConfigError, EmbedlabError
+from embedlab.errors import ConfigError
 
-PLOT_PNG = "pareto.png"
 _FLAGS = {"batch_sizes": "--batch-size", "modalities": "--modality", "models": "--model"}
 
 ModelOpt = Annotated[
@@ -30,25 +29,6 @@ def _config(settings: dict[str, Any]) -> Any:
         field = str(first["loc"][0]) if first["loc"] else "?"
         flag = _FLAGS.get(field, "--" + field.replace("_", "-").removesuffix("s"))
         raise ConfigError(f"{flag}: {first['msg']} (got {first.get('input')!r})") from None
-
-
-def _plot(log: Any, quality: list[Any] | None, out: Path, options: dict[str, Any]) -> str:
-    """Write the Pareto plot if quality rows exist; a line saying what happened."""
-    from embedlab.report.pareto import choose_quality, pareto_points
-    from embedlab.report.plots import write_pareto_plot
-
-    metrics = quality if quality is not None else log.metrics
-    if not metrics:
-        return "no quality rows (pass --quality RUN_DIR for a Pareto plot)"
-    try:
-        choice = choose_quality(metrics, options["metric"], options["task"], options["protocol"])
-        points = pareto_points(metrics, log.speed, choice, modality=options["modality"])
-        if not points:
-            return "no Pareto plot: no model has both quality rows and throughput rows"
-        path = write_pareto_plot(points, out / PLOT_PNG, choice, modality=options["modality"])
-    except EmbedlabError as exc:
-        return f"no Pareto plot: {exc}"
-    return f"wrote {path}"
 
 
 def speed_command(
@@ -90,6 +70,7 @@ def speed_command(
 ) -> None:
     """Measure the speed of MODEL(s) on synthetic inputs; write results to --out."""
     from embedlab.perf.run import speed
+    from embedlab.report.plots import plot_run
     from embedlab.report.speed import cold_start_table, speed_table, split_table
     from embedlab.results.io import read_results
 
@@ -128,7 +109,7 @@ def speed_command(
         typer.echo(error, err=True)
     plot_modality = "image" if "image" in config.modalities else "text"
     options = {"metric": metric, "task": task, "protocol": protocol, "modality": plot_modality}
-    typer.echo(_plot(log, quality_rows, out, options))
+    typer.echo(plot_run(log, quality_rows, out, options))
     typer.echo(f"wrote {out / 'results.json'}")
     if not any(row.metric == "throughput" for row in result.rows):
         typer.echo("error: nothing could be measured; see the skipped lines above", err=True)

@@ -2,74 +2,34 @@
 
 The forward pass is the ``hf`` source's own (:class:`~embedlab.models.hf_encoder.HFEncoder`:
 same dtype casting, same pooling, same padding policy), so the speed of an ``arch:`` model is
-the speed the ``hf`` source would get from the real checkpoint. :class:`ArchEncoder` also
-implements the prepared interface of :mod:`embedlab.perf.prepared`, so ``embedlab speed`` times
-preprocessing and the model separately; ``encode_*`` is exactly ``forward_prepared(prepare_*)``.
+the speed the ``hf`` source would get from the real checkpoint. The prepared interface of
+:mod:`embedlab.perf.prepared` (preprocessing and the model timed separately by ``embedlab
+speed``) comes with it.
 
 Importing this module imports neither torch nor transformers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, Any
 
 from embedlab.models._loading import loading
 from embedlab.models._torch_utils import move_to_device, require, torch_dtype
-from embedlab.models.base import ModelSpec, Role
+from embedlab.models.base import ModelSpec
 from embedlab.models.hf_encoder import HFEncoder, text_policy
 
 if TYPE_CHECKING:
-    from PIL import Image
-
     from embedlab.models.arch import ArchConfig
 
 _CLASSES = {"clip": "CLIP", "siglip": "Siglip"}
 
 
 class ArchEncoder(HFEncoder):
-    """An :class:`HFEncoder` whose preprocessing and forward pass can be called apart."""
+    """An :class:`HFEncoder` built from a shipped architecture (see :func:`build_arch_encoder`).
 
-    def prepare_images(self, images: Sequence[Image.Image]) -> dict[str, Any]:
-        """Image-processor output (``pixel_values`` on the host) for a batch of PIL images."""
-        rgb = [image if image.mode == "RGB" else image.convert("RGB") for image in images]
-        return dict(self.image_processor(images=rgb, return_tensors="pt"))
-
-    def prepare_texts(self, texts: Sequence[str], role: Role = "query") -> dict[str, Any]:
-        """Token ids (and the mask, for families that use one) on the host."""
-        batch = self.tokenizer(
-            list(texts),
-            padding=self.policy.padding,
-            truncation=True,
-            max_length=self.policy.max_length,
-            return_tensors="pt",
-        )
-        inputs = {"input_ids": batch["input_ids"]}
-        if self.policy.use_attention_mask:
-            inputs["attention_mask"] = batch["attention_mask"]
-        return inputs
-
-    def forward_prepared(
-        self, modality: Literal["image", "text"], prepared: dict[str, Any]
-    ) -> NDArray[np.float32]:
-        """Unit float32 embeddings of prepared inputs (copy to device, forward, normalise)."""
-        method = "get_image_features" if modality == "image" else "get_text_features"
-        return self._run(method, dict(prepared))
-
-    def encode_images(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
-        """``forward_prepared("image", prepare_images(images))``."""
-        if not images:
-            return self._empty()
-        return self.forward_prepared("image", self.prepare_images(images))
-
-    def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]:
-        """``forward_prepared("text", prepare_texts(texts))`` (``role`` is ignored)."""
-        if not texts:
-            return self._empty()
-        return self.forward_prepared("text", self.prepare_texts(texts, role))
+    Encoding, including the prepared split, is the ``hf`` source's own; only construction
+    differs (random weights, the family's processor, the stand-in tokenizer).
+    """
 
 
 def build_model(transformers: Any, config: ArchConfig, seed: int) -> Any:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 Precision = Literal["fp32", "bf16", "fp16", "int8"]
 Role = Literal["query", "document"]
+#: Which tower of a dual encoder a call runs (see :mod:`embedlab.perf.prepared`).
+Modality = Literal["image", "text"]
 PRECISIONS: tuple[str, ...] = ("fp32", "bf16", "fp16", "int8")
 
 

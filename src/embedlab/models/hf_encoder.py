@@ -11,6 +11,10 @@ padded, decided by :func:`text_policy`:
   class defaults to the left).
 - **CLIP** (and MetaCLIP, same architecture) pools the EOS token under a causal mask: text is
   padded to the longest in the batch and truncated to the model's positions (77), with the mask.
+
+:class:`HFEncoder` implements the prepared interface of :mod:`embedlab.perf.prepared`:
+``encode_*`` is ``forward_prepared(prepare_*)``, so ``embedlab speed`` times preprocessing
+(``prepare_*``: processor/tokenizer on the host) apart from the model (``forward_prepared``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from numpy.typing import NDArray
 
 from embedlab.errors import ModelError
 from embedlab.models._torch_utils import batch_to, method_module, require, to_unit_numpy
-from embedlab.models.base import ModelSpec, Role
+from embedlab.models.base import Modality, ModelSpec, Role
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -74,13 +78,17 @@ def pooled_features(output: Any, model_name: str) -> Any:
     return pooled
 
 
-def image_batch(image_processor: Any, images: Sequence[Image.Image], tensors: str) -> Any:
+def image_batch(
+    image_processor: Any, images: Sequence[Image.Image], tensors: str
+) -> dict[str, Any]:
     """The image processor's output for ``images`` (converted to RGB first)."""
     rgb = [image if image.mode == "RGB" else image.convert("RGB") for image in images]
     return dict(image_processor(images=rgb, return_tensors=tensors))
 
 
-def text_batch(tokenizer: Any, policy: TextPolicy, texts: Sequence[str], tensors: str) -> Any:
+def text_batch(
+    tokenizer: Any, policy: TextPolicy, texts: Sequence[str], tensors: str
+) -> dict[str, Any]:
     """``input_ids`` (and ``attention_mask`` if the policy uses it) for ``texts``."""
     batch = tokenizer(
         list(texts),
@@ -108,8 +116,8 @@ class HFPreprocessor:
         batch = image_batch(self.image_processor, images, "np")
         return {k: np.ascontiguousarray(v) for k, v in batch.items()}
 
-    def text_arrays(self, texts: Sequence[str]) -> dict[str, NDArray[Any]]:
-        """``input_ids`` (and ``attention_mask``) as int64 ``(N, L)``."""
+    def text_arrays(self, texts: Sequence[str], role: Role = "query") -> dict[str, NDArray[Any]]:
+        """``input_ids`` (and ``attention_mask``) as int64 ``(N, L)`` (``role`` is ignored)."""
         batch = text_batch(self.tokenizer, self.policy, texts, "np")
         return {k: np.ascontiguousarray(v, dtype=np.int64) for k, v in batch.items()}
 
@@ -127,17 +135,32 @@ class HFEncoder:
     _dim: int | None = field(default=None, repr=False)
 
     def encode_images(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
-        """Embed one batch of PIL images (converted to RGB first) as unit float32 rows."""
+        """Embed one batch of PIL images as unit float32 rows (``prepare`` then ``forward``)."""
         if not images:
             return self._empty()
-        return self._run("get_image_features", image_batch(self.image_processor, images, "pt"))
+        return self.forward_prepared("image", self.prepare_images(images))
 
     def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]:
         """Embed one batch of texts as unit float32 rows (``role`` is ignored)."""
         if not texts:
             return self._empty()
-        inputs = text_batch(self.tokenizer, self.policy, texts, "pt")
-        return self._run("get_text_features", inputs)
+        return self.forward_prepared("text", self.prepare_texts(texts, role))
+
+    def prepare_images(self, images: Sequence[Image.Image]) -> dict[str, Any]:
+        """Image-processor output (``pixel_values``... as host tensors), images made RGB."""
+        return image_batch(self.image_processor, images, "pt")
+
+    def prepare_texts(self, texts: Sequence[str], role: Role = "query") -> dict[str, Any]:
+        """Token ids (and the mask, if :class:`TextPolicy` uses it) as host tensors.
+
+        ``role`` is ignored: image–text models have no query/document prompts.
+        """
+        return text_batch(self.tokenizer, self.policy, texts, "pt")
+
+    def forward_prepared(self, modality: Modality, prepared: dict[str, Any]) -> NDArray[np.float32]:
+        """Unit float32 embeddings of prepared inputs (to device and dtype, forward, normalise)."""
+        method = "get_image_features" if modality == "image" else "get_text_features"
+        return self._run(method, prepared)
 
     def preprocessor(self) -> HFPreprocessor:
         """This encoder's preprocessing, producing numpy inputs (for exported runtimes)."""

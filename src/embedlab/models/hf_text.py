@@ -16,13 +16,17 @@ For other runtimes: :meth:`HFTextEncoder.tokenize` (numpy inputs), :meth:`HFText
 (the only torch step, returns ``last_hidden_state`` as numpy) and
 :func:`embedlab.models.pooling.pool` are separate, so an ONNX Runtime / OpenVINO encoder can
 reuse tokenisation and pooling and replace only ``forward``.
+
+:class:`HFTextEncoder` implements the prepared interface of :mod:`embedlab.perf.prepared`:
+``prepare_texts`` is :meth:`~HFTextEncoder.tokenize` (prompt included), ``forward_prepared``
+is forward + pooling + normalisation, so ``embedlab speed`` times tokenisation apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,7 +34,7 @@ from numpy.typing import NDArray
 from embedlab.models._loading import loading
 from embedlab.models._ref_options import PROMPT_OPTIONS, parse_ref
 from embedlab.models._torch_utils import move_to_device, require, torch_dtype
-from embedlab.models.base import Encoder, ModelSpec, Role
+from embedlab.models.base import Encoder, Modality, ModelSpec, Role
 from embedlab.models.matryoshka import MatryoshkaEncoder, warn_untrained
 from embedlab.models.pooling import Pooling, check_pooling, pool
 from embedlab.models.registry import MODEL_SOURCES
@@ -67,9 +71,26 @@ class HFTextEncoder:
         if not texts:
             width = int(getattr(self.model.config, "hidden_size", 0))
             return np.zeros((0, width), dtype=np.float32)
-        inputs = self.tokenize(texts, role)
-        hidden = self.forward(inputs)
-        return l2_normalize(pool(hidden, inputs["attention_mask"], self.pooling))
+        return self.forward_prepared("text", self.prepare_texts(texts, role))
+
+    def prepare_images(self, images: Sequence[Image.Image]) -> NoReturn:
+        """Always raises :class:`ModelError` (text-only model)."""
+        raise text_only_error(self.spec.name)
+
+    def prepare_texts(
+        self, texts: Sequence[str], role: Role = "query"
+    ) -> dict[str, NDArray[np.int64]]:
+        """:meth:`tokenize` (numpy tokenizer output, the role's prompt prepended)."""
+        return self.tokenize(texts, role)
+
+    def forward_prepared(
+        self, modality: Modality, prepared: dict[str, NDArray[np.int64]]
+    ) -> NDArray[np.float32]:
+        """``normalize(pool(forward(prepared)))``; ``image`` raises :class:`ModelError`."""
+        if modality == "image":
+            raise text_only_error(self.spec.name)
+        hidden = self.forward(prepared)
+        return l2_normalize(pool(hidden, prepared["attention_mask"], self.pooling))
 
     def tokenize(self, texts: Sequence[str], role: Role) -> dict[str, NDArray[np.int64]]:
         """Tokenizer output (numpy) for the texts with the role's prompt prepended."""

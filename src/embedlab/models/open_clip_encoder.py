@@ -1,4 +1,12 @@
-"""The encoder of the ``open_clip`` source: a model, its eval transform and its tokenizer."""
+"""The encoder of the ``open_clip`` source: a model, its eval transform and its tokenizer.
+
+:class:`OpenClipEncoder` implements the prepared interface of :mod:`embedlab.perf.prepared`:
+``prepare_*`` runs the eval transform / tokenizer on the host (torch tensors), and
+``forward_prepared`` copies them to the device, runs ``encode_image`` / ``encode_text`` and
+normalises; ``encode_*`` is exactly ``forward_prepared(prepare_*)``. The same two helpers,
+:func:`image_tensor` and :func:`text_tensor`, feed :class:`OpenClipPreprocessor` (numpy, for
+exported runtimes), so every runtime gets the same inputs.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +18,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.models._torch_utils import method_module, require, to_unit_numpy
-from embedlab.models.base import ModelSpec, Role
+from embedlab.models.base import Modality, ModelSpec, Role
 
 if TYPE_CHECKING:
     from PIL import Image
+
+
+def image_tensor(preprocess: Any, images: Sequence[Image.Image], model_name: str) -> Any:
+    """The eval transform of each image, stacked: a float32 ``(N, 3, H, W)`` host tensor."""
+    torch = require("torch", purpose=f"preprocessing images for {model_name!r}")
+    return torch.stack([preprocess(image) for image in images])
+
+
+def text_tensor(tokenizer: Any, texts: Sequence[str]) -> Any:
+    """Token ids, an int ``(N, context_length)`` host tensor (open_clip uses no mask)."""
+    return tokenizer(list(texts))
 
 
 @dataclass(frozen=True)
@@ -26,13 +45,12 @@ class OpenClipPreprocessor:
 
     def image_arrays(self, images: Sequence[Image.Image]) -> dict[str, NDArray[Any]]:
         """``pixel_values``: float32 ``(N, 3, H, W)``."""
-        torch = require("torch", purpose=f"preprocessing images for {self.model_name!r}")
-        pixels = torch.stack([self.preprocess(image) for image in images])
+        pixels = image_tensor(self.preprocess, images, self.model_name)
         return {"pixel_values": np.ascontiguousarray(pixels.float().numpy())}
 
-    def text_arrays(self, texts: Sequence[str]) -> dict[str, NDArray[Any]]:
-        """``input_ids``: int64 ``(N, context_length)`` (open_clip feeds no attention mask)."""
-        tokens = self.tokenizer(list(texts))
+    def text_arrays(self, texts: Sequence[str], role: Role = "query") -> dict[str, NDArray[Any]]:
+        """``input_ids``: int64 ``(N, context_length)`` (no mask; ``role`` is ignored)."""
+        tokens = text_tensor(self.tokenizer, texts)
         return {"input_ids": np.ascontiguousarray(tokens.numpy(), dtype=np.int64)}
 
 
@@ -59,20 +77,35 @@ class OpenClipEncoder:
         """Embed one batch of PIL images as unit float32 rows."""
         if not images:
             return self._empty()
-        torch = require("torch", purpose=f"running model {self.spec.name!r}")
-        pixels = torch.stack([self.preprocess(image) for image in images])
-        pixels = pixels.to(device=self.spec.device, dtype=self.input_dtype)
-        with torch.inference_mode():
-            return self._unit(self.model.encode_image(pixels))
+        return self.forward_prepared("image", self.prepare_images(images))
 
     def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]:
         """Embed one batch of texts as unit float32 rows (``role`` is ignored)."""
         if not texts:
             return self._empty()
+        return self.forward_prepared("text", self.prepare_texts(texts, role))
+
+    def prepare_images(self, images: Sequence[Image.Image]) -> Any:
+        """The eval transform of each image, stacked on the host (float32 ``(N, 3, H, W)``)."""
+        return image_tensor(self.preprocess, images, self.spec.name)
+
+    def prepare_texts(self, texts: Sequence[str], role: Role = "query") -> Any:
+        """Token ids on the host (``role`` is ignored: no prompts for image–text models)."""
+        return text_tensor(self.tokenizer, texts)
+
+    def forward_prepared(self, modality: Modality, prepared: Any) -> NDArray[np.float32]:
+        """Unit float32 embeddings of prepared inputs (to device, forward, normalise).
+
+        Images are cast to ``input_dtype``; token ids keep their integer dtype.
+        """
         torch = require("torch", purpose=f"running model {self.spec.name!r}")
-        tokens = self.tokenizer(list(texts)).to(self.spec.device)
+        if modality == "image":
+            inputs = prepared.to(device=self.spec.device, dtype=self.input_dtype)
+            run = self.model.encode_image
+        else:
+            inputs, run = prepared.to(self.spec.device), self.model.encode_text
         with torch.inference_mode():
-            return self._unit(self.model.encode_text(tokens))
+            return self._unit(run(inputs))
 
     def preprocessor(self) -> OpenClipPreprocessor:
         """This encoder's preprocessing, producing numpy inputs (for exported runtimes)."""

@@ -24,10 +24,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.errors import ModelError
-from embedlab.models.base import Encoder
+from embedlab.models.base import Encoder, Modality
 from embedlab.perf.inputs import synthetic_captions, synthetic_images
 from embedlab.perf.memory import MIB, CudaPeak, RssSampler
-from embedlab.perf.prepared import Modality, call_stages
+from embedlab.perf.prepared import call_stages
 from embedlab.perf.runner import TimingPlan, call_once, timed_calls, warm_up
 from embedlab.perf.stats import latency_stats, sustained_throughput
 from embedlab.perf.timer import Timer

@@ -16,16 +16,15 @@ without the split are timed end to end and the region is labelled ``preprocess+m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.errors import ConfigError
-from embedlab.models.base import Encoder, Role
+from embedlab.models.base import Encoder, Modality, Role
 from embedlab.perf.runner import Stage
 
-Modality = Literal["image", "text"]
 MODALITIES: tuple[str, ...] = ("image", "text")
 END_TO_END = "preprocess+model"
 

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from embedlab._atomic import write_atomic
-from embedlab.errors import MissingDependencyError
+from embedlab.errors import EmbedlabError, MissingDependencyError
 from embedlab.report.pareto import ParetoPoint, QualityChoice, pareto_frontier
+from embedlab.results.schema import MetricRow, RunLog
 
 FRONTIER_COLOR = "#d62728"
 OTHER_COLOR = "#7f7f7f"
@@ -113,3 +114,30 @@ def write_pareto_plot(
     figure.savefig(buffer, format="png")
     write_atomic(path, lambda handle: _write(handle, buffer.getvalue()))
     return path
+
+
+PLOT_PNG = "pareto.png"
+
+
+def plot_run(
+    log: RunLog, quality: list[MetricRow] | None, out: Path, options: dict[str, Any]
+) -> str:
+    """Write ``out/pareto.png`` when quality and speed rows meet; a line saying what happened.
+
+    ``options`` holds ``metric``, ``task``, ``protocol`` (quality axis) and ``modality``
+    (throughput axis). Quality rows come from ``quality`` or else from ``log`` itself.
+    """
+    from embedlab.report.pareto import choose_quality, pareto_points
+
+    metrics = quality if quality is not None else log.metrics
+    if not metrics:
+        return "no quality rows (pass --quality RUN_DIR for a Pareto plot)"
+    try:
+        choice = choose_quality(metrics, options["metric"], options["task"], options["protocol"])
+        points = pareto_points(metrics, log.speed, choice, modality=options["modality"])
+        if not points:
+            return "no Pareto plot: no model has both quality rows and throughput rows"
+        path = write_pareto_plot(points, out / PLOT_PNG, choice, modality=options["modality"])
+    except EmbedlabError as exc:
+        return f"no Pareto plot: {exc}"
+    return f"wrote {path}"

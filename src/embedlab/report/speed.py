@@ -4,7 +4,8 @@
   images/s and texts/s, p50/p99 latency of one whole call (ms) and peak RSS (MiB);
 - :func:`split_table`: where a call's time goes, ``preprocess`` vs ``model`` p50 (ms), for
   encoders that split them;
-- :func:`cold_start_table`: load time and first call per modality (s).
+- :func:`cold_start_table`: load time and first call per modality (s), and the parity of the
+  first call's embeddings with torch fp32 (minimum cosine over the batch; 1 = identical).
 
 A missing figure is shown as ``–``.
 """
@@ -108,19 +109,29 @@ def split_table(rows: Sequence[SpeedRow]) -> str:
     return _lines(header, body)
 
 
+def format_cosine(value: float | None) -> str:
+    """A cosine with 6 decimals (parity is read close to 1); ``None`` → ``–``."""
+    return DASH if value is None else f"{value:.6f}"
+
+
 def cold_start_table(rows: Sequence[SpeedRow]) -> str:
-    """Load seconds and first-call seconds per modality ('' if none)."""
-    cold = [r for r in rows if r.metric == "cold_start"]
-    if not cold:
+    """Load seconds, first-call seconds and parity (min cosine) per modality ('' if none)."""
+    firsts = [r for r in rows if r.metric in ("cold_start", "parity_cosine_min")]
+    if not firsts:
         return ""
-    systems = list(dict.fromkeys((r.model, r.runtime, r.precision) for r in cold))
-    values = {(r.model, r.runtime, r.precision, r.modality, r.timed_region): r for r in cold}
-    header = ["model", "runtime", "precision", "load s", "first image call s", "first text call s"]
+    systems = list(dict.fromkeys((r.model, r.runtime, r.precision) for r in firsts))
+    values = {(r.model, r.runtime, r.precision, r.modality, r.metric, r.timed_region): r.value
+              for r in firsts}  # fmt: skip
+    header = ["model", "runtime", "precision", "load s", "first image call s"]
+    header += ["first text call s", "image parity (min cos)", "text parity (min cos)"]
     body = []
     for system in systems:
-        cells = list(system)
-        for modality, region in (("all", "load"), ("image", "first_call"), ("text", "first_call")):
-            row = values.get((*system, modality, region))
-            cells.append(format_number(row.value if row else None))
+        cells = [*system, format_number(values.get((*system, "all", "cold_start", "load")))]
+        for modality in ("image", "text"):
+            key = (*system, modality, "cold_start", "first_call")
+            cells.append(format_number(values.get(key)))
+        for modality in ("image", "text"):
+            key = (*system, modality, "parity_cosine_min", "output")
+            cells.append(format_cosine(values.get(key)))
         body.append(cells)
     return _lines(header, body)

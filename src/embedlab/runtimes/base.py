@@ -11,7 +11,9 @@ Runtimes other than eager torch need the model's *towers*: a model encoder is
 - ``text_tower()`` — a ``torch.nn.Module``, ``forward(input_ids[, attention_mask]) -> (N, D)``;
 - ``preprocessor()`` — a :class:`Preprocessor`, the encoder's *own* preprocessing and
   tokenisation producing the numpy inputs of those towers (keys = tower input names, in
-  ``forward`` order), so an exported runtime is fed exactly what the torch model is fed.
+  ``forward`` order), so an exported runtime is fed exactly what the torch model is fed;
+  ``text_arrays(texts, role)`` applies the role's prompt for models that have one (image–text
+  models ignore ``role``).
 
 Tower outputs are unnormalised; :class:`~embedlab.runtimes.towers.TowerEncoder` L2-normalises.
 """
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 from numpy.typing import NDArray
 
 from embedlab._registry import Registry
-from embedlab.models.base import Encoder, ModelSpec
+from embedlab.models.base import Encoder, ModelSpec, Role
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -77,7 +79,7 @@ class Preprocessor(Protocol):
 
     def image_arrays(self, images: Sequence[Image.Image]) -> Arrays: ...
 
-    def text_arrays(self, texts: Sequence[str]) -> Arrays: ...
+    def text_arrays(self, texts: Sequence[str], role: Role = "query") -> Arrays: ...
 
 
 @runtime_checkable

@@ -4,6 +4,11 @@
 image or text executor (an onnxruntime session, an OpenVINO compiled model, a compiled torch
 module...) and L2-normalises the float32 result. Whatever an executor raises becomes a
 :class:`~embedlab.errors.BackendError` naming the runtime: this is the runtime boundary.
+
+It implements the prepared interface of :mod:`embedlab.perf.prepared`: the prepared inputs are
+the preprocessor's numpy arrays (``prepare_*``), and ``forward_prepared`` is the executor plus
+normalisation, so ``embedlab speed`` times preprocessing and the runtime separately. Executors
+return host arrays (their calls block until done), so no ``synchronize`` hook is needed.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.errors import BackendError, EmbedlabError
-from embedlab.models.base import ModelSpec, Role
+from embedlab.models.base import Modality, ModelSpec, Role
 from embedlab.models.vectors import l2_normalize
 from embedlab.runtimes.base import Arrays, Preprocessor, RuntimeInfo
 
@@ -49,13 +54,27 @@ class TowerEncoder:
         """Embed one batch of PIL images as unit float32 rows."""
         if not images:
             return self._empty()
-        return self._execute("image", self.run_image, self.preprocessor.image_arrays(images))
+        return self.forward_prepared("image", self.prepare_images(images))
 
     def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]:
-        """Embed one batch of texts as unit float32 rows (``role`` is ignored)."""
+        """Embed one batch of texts as unit float32 rows, with the role's prompt if any."""
         if not texts:
             return self._empty()
-        return self._execute("text", self.run_text, self.preprocessor.text_arrays(texts))
+        return self.forward_prepared("text", self.prepare_texts(texts, role))
+
+    def prepare_images(self, images: Sequence[Image.Image]) -> Arrays:
+        """The image tower's numpy inputs (``preprocessor.image_arrays``)."""
+        return self.preprocessor.image_arrays(images)
+
+    def prepare_texts(self, texts: Sequence[str], role: Role = "query") -> Arrays:
+        """The text tower's numpy inputs (``preprocessor.text_arrays``, ``role`` passed on)."""
+        return self.preprocessor.text_arrays(texts, role)
+
+    def forward_prepared(self, modality: Modality, prepared: Arrays) -> NDArray[np.float32]:
+        """Run the ``modality`` tower on prepared arrays; unit float32 rows."""
+        if modality == "image":
+            return self._execute("image", self.run_image, prepared)
+        return self._execute("text", self.run_text, prepared)
 
     def _execute(self, tower: str, run: Executor, arrays: Arrays) -> NDArray[np.float32]:
         try:
