@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from embedlab.errors import ModelError
 from embedlab.models._torch_utils import batch_to, method_module, require, to_unit_numpy
 from embedlab.models.base import Modality, ModelSpec, Role
+from embedlab.models.prepared import PreparedEncodeMixin
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -123,7 +124,7 @@ class HFPreprocessor:
 
 
 @dataclass
-class HFEncoder:
+class HFEncoder(PreparedEncodeMixin):
     """A transformers dual encoder (CLIP, MetaCLIP, SigLIP, SigLIP 2) behind the Encoder API."""
 
     spec: ModelSpec
@@ -133,18 +134,6 @@ class HFEncoder:
     policy: TextPolicy
     dtype: Any
     _dim: int | None = field(default=None, repr=False)
-
-    def encode_images(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
-        """Embed one batch of PIL images as unit float32 rows (``prepare`` then ``forward``)."""
-        if not images:
-            return self._empty()
-        return self.forward_prepared("image", self.prepare_images(images))
-
-    def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]:
-        """Embed one batch of texts as unit float32 rows (``role`` is ignored)."""
-        if not texts:
-            return self._empty()
-        return self.forward_prepared("text", self.prepare_texts(texts, role))
 
     def prepare_images(self, images: Sequence[Image.Image]) -> dict[str, Any]:
         """Image-processor output (``pixel_values``... as host tensors), images made RGB."""
@@ -183,10 +172,4 @@ class HFEncoder:
         with torch.inference_mode():
             output = getattr(self.model, method)(**inputs)
         embeddings = to_unit_numpy(pooled_features(output, self.spec.name))
-        self._dim = embeddings.shape[1]
-        return embeddings
-
-    def _empty(self) -> NDArray[np.float32]:
-        if self._dim is None:
-            self.encode_texts(["a"])
-        return np.zeros((0, self._dim or 0), dtype=np.float32)
+        return self._remember(embeddings)

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from embedlab.models._torch_utils import method_module, require, to_unit_numpy
 from embedlab.models.base import Modality, ModelSpec, Role
+from embedlab.models.prepared import PreparedEncodeMixin
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -55,7 +56,7 @@ class OpenClipPreprocessor:
 
 
 @dataclass
-class OpenClipEncoder:
+class OpenClipEncoder(PreparedEncodeMixin):
     """An open_clip model behind the Encoder API.
 
     Attributes:
@@ -72,18 +73,6 @@ class OpenClipEncoder:
     tokenizer: Any
     input_dtype: Any = None
     _dim: int | None = field(default=None, repr=False)
-
-    def encode_images(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
-        """Embed one batch of PIL images as unit float32 rows."""
-        if not images:
-            return self._empty()
-        return self.forward_prepared("image", self.prepare_images(images))
-
-    def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]:
-        """Embed one batch of texts as unit float32 rows (``role`` is ignored)."""
-        if not texts:
-            return self._empty()
-        return self.forward_prepared("text", self.prepare_texts(texts, role))
 
     def prepare_images(self, images: Sequence[Image.Image]) -> Any:
         """The eval transform of each image, stacked on the host (float32 ``(N, 3, H, W)``)."""
@@ -121,10 +110,4 @@ class OpenClipEncoder:
 
     def _unit(self, features: Any) -> NDArray[np.float32]:
         embeddings = to_unit_numpy(features)
-        self._dim = embeddings.shape[1]
-        return embeddings
-
-    def _empty(self) -> NDArray[np.float32]:
-        if self._dim is None:
-            self.encode_texts(["a"])
-        return np.zeros((0, self._dim or 0), dtype=np.float32)
+        return self._remember(embeddings)

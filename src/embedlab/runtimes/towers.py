@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from embedlab.errors import BackendError, EmbedlabError
 from embedlab.models.base import Modality, ModelSpec, Role
+from embedlab.models.prepared import PreparedEncodeMixin
 from embedlab.models.vectors import l2_normalize
 from embedlab.runtimes.base import Arrays, Preprocessor, RuntimeInfo
 
@@ -32,7 +33,7 @@ Executor = Callable[[Arrays], NDArray[np.float32]]
 
 
 @dataclass
-class TowerEncoder:
+class TowerEncoder(PreparedEncodeMixin):
     """An Encoder whose forward passes run in ``run_image`` / ``run_text``.
 
     Attributes:
@@ -49,18 +50,6 @@ class TowerEncoder:
     run_text: Executor
     runtime_info: RuntimeInfo
     _dim: int | None = field(default=None, repr=False)
-
-    def encode_images(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
-        """Embed one batch of PIL images as unit float32 rows."""
-        if not images:
-            return self._empty()
-        return self.forward_prepared("image", self.prepare_images(images))
-
-    def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]:
-        """Embed one batch of texts as unit float32 rows, with the role's prompt if any."""
-        if not texts:
-            return self._empty()
-        return self.forward_prepared("text", self.prepare_texts(texts, role))
 
     def prepare_images(self, images: Sequence[Image.Image]) -> Arrays:
         """The image tower's numpy inputs (``preprocessor.image_arrays``)."""
@@ -87,10 +76,4 @@ class TowerEncoder:
                 f"{self.spec.name!r} at --precision {self.spec.precision}: {exc}"
             ) from exc
         embeddings = l2_normalize(features.reshape(features.shape[0], -1))
-        self._dim = embeddings.shape[1]
-        return embeddings
-
-    def _empty(self) -> NDArray[np.float32]:
-        if self._dim is None:
-            self.encode_texts(["a"])
-        return np.zeros((0, self._dim or 0), dtype=np.float32)
+        return self._remember(embeddings)
