@@ -103,6 +103,7 @@ def run_command(
         )
     if out is None:
         raise ConfigError("--out is required: the folder that receives results.json")
+    from embedlab.cli._settings import build_config
     from embedlab.config.run import RunConfig
     from embedlab.engine import run
     from embedlab.report.terminal import render_run
@@ -137,19 +138,6 @@ def run_command(
     log = run(config, notify=lambda message: typer.echo(message, err=True))
     typer.echo(render_run(log))
     typer.echo(f"\nwrote {out / 'results.json'}")
-
-
-def build_config(model_cls: Any, settings: dict[str, Any]) -> Any:
-    """Validate settings into a config model; a bad value names its ``--flag``."""
-    from pydantic import ValidationError
-
-    try:
-        return model_cls(**settings)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "?"
-        flag = "--" + field.replace("_", "-").removesuffix("s")
-        raise ConfigError(f"{flag}: {first['msg']} (got {first.get('input')!r})") from None
 
 
 def _run_suite(out: Path | None, cache_dir: Path | None, progress: bool) -> None:

@@ -7,8 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from embedlab.errors import ConfigError
-
 _FLAGS = {"batch_sizes": "--batch-size", "modalities": "--modality", "models": "--model"}
 
 ModelOpt = Annotated[
@@ -18,17 +16,10 @@ ModelOpt = Annotated[
 
 
 def _config(settings: dict[str, Any]) -> Any:
-    from pydantic import ValidationError
-
+    from embedlab.cli._settings import build_config
     from embedlab.perf.config import SpeedConfig
 
-    try:
-        return SpeedConfig(**settings)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "?"
-        flag = _FLAGS.get(field, "--" + field.replace("_", "-").removesuffix("s"))
-        raise ConfigError(f"{flag}: {first['msg']} (got {first.get('input')!r})") from None
+    return build_config(SpeedConfig, settings, _FLAGS)
 
 
 def speed_command(
