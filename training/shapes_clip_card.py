@@ -59,10 +59,10 @@ def retrieval_table(results: dict[str, Any]) -> list[str]:
     for protocol, note in PROTOCOL_NOTES.items():
         r = results["retrieval"][protocol]
         rec, ch = r["recall"], r["chance"]
-        chance = " / ".join(_pct(ch[k]) for k in (1, 5, 10))
+        chance = " / ".join(_pct(ch[k]) for k in ("1", "5", "10"))
         rows.append(
-            f"| `{protocol}` ({note}) | {r['n']} | {_pct(rec[1])} | {_pct(rec[5])} "
-            f"| {_pct(rec[10])} | {chance} |"
+            f"| `{protocol}` ({note}) | {r['n']} | {_pct(rec['1'])} | {_pct(rec['5'])} "
+            f"| {_pct(rec['10'])} | {chance} |"
         )
     return rows
 

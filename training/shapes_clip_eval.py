@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
+from shapes_clip_data import read_entries, scene_of
 
 from embedlab.data.registry import DatasetRequest, load_dataset
 from embedlab.data.shapes_pairs import caption, load_shapes_pairs, swapped
@@ -30,7 +31,6 @@ from embedlab.models.base import Encoder
 from embedlab.models.registry import get_source, parse_model
 from embedlab.scoring.pair_choice import choice_correct, similarities, winoground_scores
 from embedlab.scoring.retrieval import RETRIEVAL_PROTOCOLS, rank_protocols
-from shapes_clip_data import read_entries, scene_of
 
 KS = (1, 5, 10)
 BATCH = 64
@@ -68,8 +68,9 @@ def retrieval(encoder: Encoder, data_dir: Path, cache_dir: Path) -> dict[str, An
     out: dict[str, Any] = {"n_images": n_img, "n_captions": n_cap}
     for protocol in RETRIEVAL_PROTOCOLS:
         metrics = retrieval_metrics(ranks[protocol].ranks, KS)
-        chance = {k: _chance(protocol, k, n_img, n_cap, positives) for k in KS}
-        out[protocol] = {"recall": dict(metrics.recall), "chance": chance, "n": metrics.n}
+        recall = {str(k): metrics.recall[k] for k in KS}  # str keys survive JSON
+        chance = {str(k): _chance(protocol, k, n_img, n_cap, positives) for k in KS}
+        out[protocol] = {"recall": recall, "chance": chance, "n": metrics.n}
     return out
 
 
@@ -137,9 +138,8 @@ def pair_scores(encoder: Encoder, data_dir: Path, cache_dir: Path) -> dict[str, 
     return out
 
 
-def evaluate(folder: Path, eval_dir: Path, cache_dir: Path) -> dict[str, Any]:
-    """All evaluation numbers of the checkpoint in ``folder`` on the set in ``eval_dir``."""
-    encoder = load_encoder(folder)
+def evaluate(encoder: Encoder, eval_dir: Path, cache_dir: Path) -> dict[str, Any]:
+    """All evaluation numbers of a loaded checkpoint on the shapes set in ``eval_dir``."""
     return {
         "retrieval": retrieval(encoder, eval_dir, cache_dir),
         "caption_choice": caption_choice(encoder, eval_dir),

@@ -31,8 +31,8 @@ CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
 class Architecture:
     """Sizes of the two towers (both are pre-LN transformers, as in CLIP)."""
 
-    vision_width: int = 128
-    vision_layers: int = 4
+    vision_width: int = 96
+    vision_layers: int = 3
     text_width: int = 128
     text_layers: int = 3
     heads: int = 4
@@ -63,7 +63,7 @@ def build_tokenizer(texts: Iterable[str]) -> PreTrainedTokenizerFast:
     core.post_processor = processors.TemplateProcessing(
         single=f"{BOS} $A {EOS}", special_tokens=[(BOS, vocab[BOS]), (EOS, vocab[EOS])]
     )
-    return PreTrainedTokenizerFast(
+    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=core,
         bos_token=BOS,
         eos_token=EOS,
@@ -89,9 +89,7 @@ def build_model(tokenizer: PreTrainedTokenizerFast, arch: Architecture) -> CLIPM
         "image_size": IMAGE_SIZE,
         "patch_size": arch.patch,
     }
-    config = CLIPConfig(
-        text_config=text, vision_config=vision, projection_dim=arch.projection_dim
-    )
+    config = CLIPConfig(text_config=text, vision_config=vision, projection_dim=arch.projection_dim)
     return CLIPModel(config)
 
 
@@ -115,12 +113,11 @@ def build_image_processor() -> CLIPImageProcessor:
     )
 
 
-def save_checkpoint(
-    out: Path, model: CLIPModel, tokenizer: PreTrainedTokenizerFast
-) -> None:
+def save_checkpoint(out: Path, model: CLIPModel, tokenizer: PreTrainedTokenizerFast) -> None:
     """Write weights (safetensors), config, image processor and tokenizer into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
+    (out / "model.safetensors").chmod(0o644)  # written 0600; installed copies must be readable
     build_image_processor().save_pretrained(out)
     tokenizer.save_pretrained(out)
     config_path = out / "tokenizer_config.json"

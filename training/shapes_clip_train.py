@@ -1,10 +1,11 @@
 """The contrastive training loop of ``shapes-clip`` (CLIP's symmetric InfoNCE).
 
 Each step draws a batch of *distinct* scenes (so no in-batch negative is a false negative), in
-whole groups of the arrangements of one object pair (spatial hard negatives), one rendering of each scene (from one of the training seeds) and one of its captions. The loss
-is the mean of the image→text and text→image cross-entropies of the similarity matrix scaled by
-CLIP's learnable temperature ``exp(logit_scale)`` (clamped to at most 100). AdamW with linear
-warm-up and cosine decay; weight decay only on matrices. All randomness: ``torch.manual_seed``
+whole groups of the arrangements of one object pair (spatial hard negatives), one rendering of
+each scene (from one of the training seeds) and one of its captions. The loss is the mean of
+the image→text and text→image cross-entropies of the similarity matrix scaled by CLIP's
+learnable temperature ``exp(logit_scale)`` (clamped to at most 100). AdamW with linear warm-up
+and cosine decay; weight decay only on matrices. All randomness: ``torch.manual_seed``
 (initialisation) and one ``numpy.random.Generator`` (batches, renderings, captions).
 """
 
@@ -14,15 +15,16 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
-from torch.nn import functional as F  # noqa: N812
-from transformers import CLIPModel, PreTrainedTokenizerFast
-
+from PIL import Image
 from shapes_clip_data import TrainSet
 from shapes_clip_model import CLIP_MEAN, CLIP_STD
+from torch.nn import functional as F
+from transformers import CLIPModel, PreTrainedTokenizerFast
 
 MAX_LOGIT_SCALE = math.log(100.0)
 
@@ -31,11 +33,11 @@ MAX_LOGIT_SCALE = math.log(100.0)
 class Schedule:
     """Optimisation settings."""
 
-    steps: int = 600
+    steps: int = 1500
     batch_size: int = 128
-    lr: float = 1e-3
+    lr: float = 5e-4
     weight_decay: float = 0.1
-    warmup: int = 30
+    warmup: int = 75
 
 
 def pixels_to_tensor(pixels: NDArray[np.uint8]) -> torch.Tensor:
@@ -52,6 +54,15 @@ def scene_groups(data: TrainSet) -> list[list[int]]:
     for index, (a, b, _) in enumerate(data.scene_keys):
         groups.setdefault(frozenset((a, b)), []).append(index)
     return [groups[k] for k in sorted(groups, key=sorted)]
+
+
+def check_preprocessing(encoder: Any, pixels: NDArray[np.uint8]) -> None:
+    """Fail unless :func:`pixels_to_tensor` equals the saved image processor's output."""
+    images = [Image.fromarray(p) for p in pixels]
+    expected = encoder.image_processor(images=images, return_tensors="pt")["pixel_values"]
+    error = float((expected - pixels_to_tensor(pixels)).abs().max())
+    if error > 1e-5:
+        raise SystemExit(f"training preprocessing differs from the image processor by {error}")
 
 
 def batches(data: TrainSet, size: int, rng: np.random.Generator) -> Iterator[NDArray[np.int64]]:
@@ -86,7 +97,9 @@ def _lr_factor(step: int, schedule: Schedule) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
-def clip_loss(model: CLIPModel, pixel_values: torch.Tensor, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
+def clip_loss(
+    model: CLIPModel, pixel_values: torch.Tensor, tokens: dict[str, torch.Tensor]
+) -> torch.Tensor:
     """Symmetric InfoNCE over the batch (matching pairs on the diagonal)."""
     out = model(pixel_values=pixel_values, **tokens)
     logits = out.logits_per_image
@@ -115,7 +128,7 @@ def train(
         tokens = tokenizer(texts, padding="longest", return_tensors="pt")
         loss = clip_loss(model, pixels_to_tensor(data.pixels[index]), dict(tokens))
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         optimizer.step()
         scheduler.step()
         with torch.no_grad():
@@ -125,5 +138,5 @@ def train(
             history.append((step, value, scale))
             elapsed = time.perf_counter() - started
             log(f"step {step:4d}  loss {value:.4f}  scale {scale:6.2f}  {elapsed:6.1f}s")
-    model.eval()
+    model.eval()  # type: ignore[no-untyped-call]
     return history

@@ -9,7 +9,8 @@ Steps: write the default evaluation set (200 images, seed 0, split ``test``) and
 training image whose scene occurs in the evaluation set and check the overlap is 0; build the
 word-level tokenizer and a randomly initialised CLIPModel; train with symmetric InfoNCE; save the
 checkpoint into ``--out``; evaluate it with embedlab's own loading, scoring and metrics; write
-``README.md`` (the model card) and ``training_log.json`` next to the weights.
+``README.md`` (the model card) and ``training_log.json`` next to the weights. ``--card-only``
+rewrites ``README.md`` from an existing ``training_log.json`` (after editing the card template).
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
 from shapes_clip_card import environment, print_results, write_card
 from shapes_clip_data import eval_keys, make_eval_set, make_train_set, overlap, train_seeds
-from shapes_clip_eval import evaluate
+from shapes_clip_eval import evaluate, load_encoder
 from shapes_clip_model import Architecture, build_model, build_tokenizer, save_checkpoint
-from shapes_clip_train import Schedule, train
+from shapes_clip_train import Schedule, check_preprocessing, train
+
+LOG_NAME = "training_log.json"
 
 
 def _args() -> argparse.Namespace:
@@ -41,12 +43,20 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=Schedule.lr)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
+    parser.add_argument(
+        "--card-only",
+        action="store_true",
+        help="only rewrite README.md from the training_log.json already in --out",
+    )
     return parser.parse_args()
 
 
 def main() -> None:
     """Run the whole recipe (see the module docstring)."""
     args = _args()
+    if args.card_only:
+        write_card(args.out, json.loads((args.out / LOG_NAME).read_text(encoding="utf-8")))
+        return
     torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True)
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -70,12 +80,16 @@ def main() -> None:
         arch = Architecture()
         tokenizer = build_tokenizer(text for caps in data.captions for text in caps)
         model = build_model(tokenizer, arch)
-        schedule = Schedule(steps=args.steps, batch_size=args.batch_size, lr=args.lr)
+        schedule = Schedule(
+            steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup=args.steps // 20
+        )
         data_seconds = time.perf_counter() - started
         history = train(model, tokenizer, data, schedule, rng)
         train_seconds = time.perf_counter() - started - data_seconds
         save_checkpoint(args.out, model, tokenizer)
-        results = evaluate(args.out, eval_dir, work / "cache")
+        encoder = load_encoder(args.out)
+        check_preprocessing(encoder, data.pixels[:16])
+        results = evaluate(encoder, eval_dir, work / "cache")
     record = {
         "seed": args.seed,
         "train_seeds": seeds,
@@ -99,7 +113,7 @@ def main() -> None:
         "results": results,
     }
     print_results(record)
-    (args.out / "training_log.json").write_text(json.dumps(record, indent=2) + "\n", "utf-8")
+    (args.out / LOG_NAME).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     write_card(args.out, record)
     print(f"wrote {args.out} ({_size_mb(args.out):.2f} MB)")
 

@@ -60,7 +60,7 @@ def interval_note(rows: Sequence[MetricRow]) -> str:
     methods = sorted({r.ci_method for r in rows if r.ci_method})
     if not methods:
         return ""
-    return (
-        "Values in %; [low, high] = bootstrap confidence interval "
-        f"({', '.join(methods)}). Ties count against the positive (pessimistic rank)."
-    )
+    text = f"Values in %; [low, high] = bootstrap confidence interval ({', '.join(methods)})."
+    if any(r.protocol in PROTOCOL_LABELS for r in rows):
+        text += " Ties count against the positive (pessimistic rank)."
+    return text

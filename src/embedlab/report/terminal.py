@@ -24,15 +24,14 @@ def render_run(log: RunLog, ci: bool = True) -> str:
     parts = []
     if retrieval:
         parts.append(retrieval_table(retrieval, ci))
+        parts.append(interval_note(retrieval) if ci else "")
     if pairs:
-        parts.append(pair_choice_table(pairs, ci))
+        parts.append(pair_choice_table(pairs, ci))  # has its own legend
     if other:
         parts.append(generic_table(other, ci))
-    note = interval_note(log.metrics) if ci else ""
-    if note:
-        parts.append(note)
+        parts.append(interval_note(other) if ci else "")
     parts.extend(f"note: {n}" for n in log.notes)
-    return "\n\n".join(parts)
+    return "\n\n".join(part for part in parts if part)
 
 
 def _is_pair(row: MetricRow) -> bool:
