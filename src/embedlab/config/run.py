@@ -50,7 +50,7 @@ class RunConfig(BaseModel):
     document_prompt: str | None = None
     classnames: Path | None = None
     templates: Path | None = None
-    chunk_mb: int = Field(default=96, ge=1)
+    chunk_mb: int = Field(default=32, ge=1)
     bootstrap: int = Field(default=1000, ge=0)
     confidence: float = Field(default=0.95, gt=0, lt=1)
     seed: int = 0

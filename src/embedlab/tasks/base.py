@@ -33,7 +33,7 @@ class TaskOptions:
     split: str = "test"
     protocols: tuple[str, ...] = ()
     hub_id: str | None = None
-    chunk_mb: int = 96
+    chunk_mb: int = 32
     classnames: Path | None = None
     templates: Path | None = None
 
