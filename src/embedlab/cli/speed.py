@@ -7,7 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
-_FLAGS = {"batch_sizes": "--batch-size", "modalities": "--modality", "models": "--model"}
+_FLAGS = {
+    "batch_sizes": "--batch-size",
+    "modalities": "--modality",
+    "models": "--model",
+    "repeats": "--repeats",
+}
 
 ModelOpt = Annotated[
     list[str],
@@ -45,6 +50,13 @@ def speed_command(
     warmup_seconds: Annotated[float, typer.Option(help="Warm-up seconds, at least.")] = 2.0,
     min_iterations: Annotated[int, typer.Option(help="Timed calls, at least.")] = 10,
     min_seconds: Annotated[float, typer.Option(help="Timed seconds, at least.")] = 10.0,
+    repeats: Annotated[
+        int,
+        typer.Option(
+            help="Timed runs per case after one warm-up (each meets both floors); 2 or more "
+            "adds throughput mean ± std over the runs."
+        ),
+    ] = 1,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic inputs.")] = 0,
     cache_dir: Annotated[
         Path | None, typer.Option(help="Cache of runtime exports (default: embedlab's cache).")
@@ -79,6 +91,7 @@ def speed_command(
             "warmup_seconds": warmup_seconds,
             "min_iterations": min_iterations,
             "min_seconds": min_seconds,
+            "repeats": repeats,
             "seed": seed,
             "cache_dir": cache_dir,
             "trust_remote_code": trust_remote_code,

@@ -2,6 +2,7 @@
 
 - :mod:`~embedlab.perf.timer`: clocks read after a device sync (CUDA/MPS/XPU, encoder hooks);
 - :mod:`~embedlab.perf.runner`: warm-up and timed runs with iteration AND time floors;
+- :mod:`~embedlab.perf.repeated`: repeated timed runs, pooled; their mean ± std (``--repeats``);
 - :mod:`~embedlab.perf.stats`: latency percentiles, sustained throughput;
 - :mod:`~embedlab.perf.memory`: sampled peak RSS, CUDA allocator peak;
 - :mod:`~embedlab.perf.prepared`: the optional preprocess/model split of an encoder;

@@ -32,6 +32,7 @@ class SpeedConfig(BaseModel):
     warmup_seconds: float = Field(default=2.0, ge=0)
     min_iterations: int = Field(default=10, ge=1)
     min_seconds: float = Field(default=10.0, ge=0)
+    repeats: int = Field(default=1, ge=1)
     seed: int = 0
     trust_remote_code: bool = False
     quality: Path | None = None
@@ -62,10 +63,11 @@ class SpeedConfig(BaseModel):
 
     @property
     def plan(self) -> TimingPlan:
-        """The warm-up and timed-run floors."""
+        """The warm-up and timed-run floors, and the timed runs per case."""
         return TimingPlan(
             warmup_iterations=self.warmup_iterations,
             warmup_seconds=self.warmup_seconds,
             min_iterations=self.min_iterations,
             min_seconds=self.min_seconds,
+            repeats=self.repeats,
         )

@@ -7,7 +7,10 @@ For a case the rows are:
 - ``latency_p50`` / ``latency_p90`` / ``latency_p99`` / ``latency_mean`` (``ms`` per call) for
   the whole call and, when the encoder splits them, for ``preprocess`` and ``model`` alone;
 - ``peak_rss`` (``MiB``) sampled during the timed run (``n`` = samples), and on CUDA
-  ``peak_device_memory`` (``MiB``, torch allocator).
+  ``peak_device_memory`` (``MiB``, torch allocator);
+- with ``plan.repeats = N >= 2`` timed runs after the one warm-up, the rows above are computed
+  over the pooled calls of all runs, plus ``throughput_mean`` / ``throughput_std``
+  (``items/s``, ``n = N``) over the per-run throughputs (:mod:`embedlab.perf.repeated`).
 
 Cold start is measured apart: ``cold_start`` (``s``) of loading the model (region ``load``) and
 of the very first call of each modality (region ``first_call``). The first call's output is
@@ -28,7 +31,8 @@ from embedlab.models.base import Encoder, Modality
 from embedlab.perf.inputs import synthetic_captions, synthetic_images
 from embedlab.perf.memory import MIB, CudaPeak, RssSampler
 from embedlab.perf.prepared import call_stages
-from embedlab.perf.runner import TimingPlan, call_once, timed_calls, warm_up
+from embedlab.perf.repeated import Figure, pool_runs, repeat_figures, repeat_records, timed_repeats
+from embedlab.perf.runner import TimingPlan, call_once, warm_up
 from embedlab.perf.stats import latency_stats, sustained_throughput
 from embedlab.perf.timer import Timer
 from embedlab.results.schema import SpeedRow
@@ -135,14 +139,20 @@ def measure_case(
     timer: Timer,
     threads: int | None = None,
 ) -> CaseResult:
-    """Warm up, run the timed calls with memory sampling, and summarise them into rows."""
+    """Warm up once, run ``plan.repeats`` timed runs with memory sampling, summarise into rows.
+
+    Throughput, latency and memory rows pool the calls of all timed runs; the per-run spread
+    (``throughput_mean`` / ``throughput_std``) is added only when there are 2 runs or more.
+    """
     stages = call_stages(encoder, modality, inputs.batch(modality, batch_size))
     warm = warm_up(stages, plan, timer)
     with RssSampler() as rss, CudaPeak(encoder.spec.device) as device_peak:
-        run = timed_calls(stages, plan, timer)
+        runs = timed_repeats(stages, plan, timer)
+    run = pool_runs(runs)
     items = batch_size * run.iterations
-    figures: list[tuple[str, float, str, int, str]] = [
+    figures: list[Figure] = [
         ("throughput", sustained_throughput(items, run.wall_seconds), "items/s", items, run.region),
+        *repeat_figures(runs, batch_size),
         ("peak_rss", rss.peak_mib, "MiB", rss.n_samples, run.region),
     ]
     for region, seconds in run.samples.items():
@@ -169,5 +179,6 @@ def measure_case(
         "wall_seconds": run.wall_seconds,
         "region": run.region,
         "seconds": run.samples,
+        "repeats": repeat_records(runs, batch_size),
     }
     return CaseResult(rows=rows, raw=raw)

@@ -44,6 +44,13 @@ def speed_notes(config: SpeedConfig, result: SweepResult) -> list[str]:
         f"timed >= {plan.min_iterations} calls and >= {plan.min_seconds} s; throughput = items "
         "/ wall seconds of the timed run; raw per-call seconds in " + SAMPLES_JSON,
     ]
+    if plan.repeats >= 2:
+        notes.append(
+            f"speed: each case was warmed up once, then timed {plan.repeats} times (each run "
+            "meeting both floors); throughput, latency and peak RSS pool the calls of all runs; "
+            "throughput_mean ± throughput_std (ddof=1, n = runs) over the per-run throughputs "
+            "is run-to-run variation on this machine, not a confidence interval of model quality"
+        )
     regions = {row.timed_region for row in result.rows}
     notes += [f"speed: {REGION_NOTES[r]}" for r in sorted(regions) if r in REGION_NOTES]
     if any(row.metric.startswith("parity_") for row in result.rows):

@@ -10,7 +10,9 @@ synchronises the device first), so a stage is plain work:
 - **timed run** (:func:`timed_calls`): calls until at least ``min_iterations`` calls AND
   ``min_seconds`` have passed. Every stage's duration of every call is kept raw, plus the whole
   call (the joined region name, e.g. ``preprocess+model``) and the wall time of the run, clock
-  read before the first call and after the last.
+  read before the first call and after the last;
+- **repeats** (``TimingPlan.repeats``): how many independent timed runs follow the one warm-up
+  of a case (:func:`embedlab.perf.repeated.timed_repeats`); each obeys both floors.
 
 They are separate functions so that memory sampling can cover the timed run only.
 """
@@ -29,12 +31,13 @@ Stage = tuple[str, Callable[[Any], Any]]
 
 @dataclass(frozen=True)
 class TimingPlan:
-    """How long to warm up and to measure (both floors must be met)."""
+    """How long to warm up and to measure (both floors must be met), and how many timed runs."""
 
     warmup_iterations: int = 3
     warmup_seconds: float = 2.0
     min_iterations: int = 10
     min_seconds: float = 10.0
+    repeats: int = 1
 
     def __post_init__(self) -> None:
         if self.warmup_iterations < 0 or self.warmup_seconds < 0:
@@ -43,6 +46,8 @@ class TimingPlan:
             raise ConfigError(f"--min-iterations must be at least 1, got {self.min_iterations}")
         if self.min_seconds < 0:
             raise ConfigError(f"--min-seconds must be 0 or more, got {self.min_seconds}")
+        if self.repeats < 1:
+            raise ConfigError(f"--repeats must be at least 1, got {self.repeats}")
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 Order of work for each model × runtime × precision: load (timed: cold start), set threads, then
 per modality one first call (timed: cold start, output checked), then per batch size a warm-up
-and a timed run (:func:`embedlab.perf.measure.measure_case`). The encoder is dropped before the
-next one loads, so peak memory is not inflated by the previous model.
+and ``--repeats`` timed runs (:func:`embedlab.perf.measure.measure_case`). The encoder is dropped
+before the next one loads, so peak memory is not inflated by the previous model.
 
 The torch fp32 combination of each model, when asked for, runs first: its first-call outputs are
 the reference the other runtimes/precisions are compared with (parity rows).

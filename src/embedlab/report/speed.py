@@ -1,7 +1,9 @@
 """Markdown tables of speed rows.
 
 - :func:`speed_table`: a line per (model, runtime, precision, batch size) with sustained
-  images/s and texts/s, p50/p99 latency of one whole call (ms) and peak RSS (MiB);
+  images/s and texts/s, p50/p99 latency of one whole call (ms) and peak RSS (MiB); with
+  repeated timed runs (``--repeats N``, N >= 2) throughput reads ``mean ± std (N runs)`` and a
+  footnote says what that std is;
 - :func:`split_table`: where a call's time goes, ``preprocess`` vs ``model`` p50 (ms), for
   encoders that split them;
 - :func:`cold_start_table`: load time and first call per modality (s), and the parity of the
@@ -20,6 +22,11 @@ WHOLE_CALL = "preprocess+model"
 DASH = "–"
 
 Key = tuple[str, str, str, int]
+Case = tuple[str, str, str, int, str]
+REPEATS_FOOTNOTE = (
+    "± = sample std (ddof=1) of sustained throughput over N repeated timed runs: run-to-run "
+    "variation on this machine, not a confidence interval of model quality"
+)
 
 
 def format_number(value: float | None) -> str:
@@ -63,10 +70,35 @@ def _whole_call(rows: Sequence[SpeedRow]) -> list[SpeedRow]:
     ]
 
 
+def format_spread(mean: float, std: float, n: int) -> str:
+    """``mean ± std (n runs)``, e.g. ``80.0 ± 2.50 (3 runs)``."""
+    return f"{format_number(mean)} ± {format_number(std)} ({n} runs)"
+
+
+def _spreads(rows: Sequence[SpeedRow]) -> dict[Case, str]:
+    """``mean ± std (N runs)`` per case that has ``throughput_mean``/``_std`` over N >= 2 runs."""
+    means = {
+        (r.model, r.runtime, r.precision, r.batch_size, r.modality): r.value
+        for r in rows
+        if r.metric == "throughput_mean"
+    }
+    spreads = {}
+    for r in rows:
+        case = (r.model, r.runtime, r.precision, r.batch_size, r.modality)
+        if r.metric == "throughput_std" and r.n >= 2 and case in means:
+            spreads[case] = format_spread(means[case], r.value, r.n)
+    return spreads
+
+
 def speed_table(rows: Sequence[SpeedRow]) -> str:
-    """Throughput and whole-call latency per (model, runtime, precision, batch size)."""
+    """Throughput and whole-call latency per (model, runtime, precision, batch size).
+
+    Throughput is ``mean ± std (N runs)`` where the case was timed N >= 2 times (then a
+    footnote follows the table), else the single sustained figure.
+    """
     whole = _whole_call(rows)
     index = {k[:6]: v for k, v in _index(whole).items()}
+    spreads = _spreads(whole)
     keys: list[Key] = list(
         dict.fromkeys((r.model, r.runtime, r.precision, r.batch_size) for r in whole)
     )
@@ -76,13 +108,16 @@ def speed_table(rows: Sequence[SpeedRow]) -> str:
     for key in keys:
         cells = [key[0], key[1], key[2], str(key[3])]
         for modality in ("image", "text"):
+            spread = spreads.get((*key, modality))
             for metric in ("throughput", "latency_p50", "latency_p99"):
-                cells.append(format_number(index.get((*key, modality, metric))))
+                value = format_number(index.get((*key, modality, metric)))
+                cells.append(spread if metric == "throughput" and spread else value)
         peaks = [index.get((*key, m, "peak_rss")) for m in ("image", "text")]
         known = [p for p in peaks if p is not None]
         cells.append(format_number(max(known)) if known else DASH)
         body.append(cells)
-    return _lines(header, body)
+    table = _lines(header, body)
+    return f"{table}\n\n{REPEATS_FOOTNOTE}" if spreads else table
 
 
 def split_table(rows: Sequence[SpeedRow]) -> str:

@@ -90,6 +90,13 @@ class SpeedRow(_Frozen):
     ``latency_p50`` / ``latency_p90`` / ``latency_p99`` / ``latency_mean`` (unit ``ms`` per
     call), ``cold_start`` (``s``), or ``peak_rss`` (``MiB``). ``timed_region`` says what the clock
     covered (e.g. ``model``, ``preprocess``, ``preprocess+model``).
+
+    With ``embedlab speed --repeats N`` (N timed runs of a case after one warm-up), the metrics
+    above are computed over the pooled calls of all N runs, and for ``N >= 2`` two more rows
+    appear: ``throughput_mean`` and ``throughput_std`` (unit ``items/s``, ``n`` = N runs), the
+    mean and sample std (``ddof=1``) of the N per-run sustained throughputs. That std is
+    run-to-run variation on the measuring machine, not a confidence interval; with ``N = 1``
+    neither row is written.
     """
 
     model: str
