@@ -11,29 +11,26 @@ Options: ``?dim=N``, ``query_prompt=``, ``document_prompt=``, ``max_length=N``
 whose config declares ``similarity_fn_name: "dot"`` (their raw vectors are what the model scores).
 Images raise :class:`ModelError`: these are text-only models.
 
-For other runtimes: :class:`STEncoder` keeps the ``SentenceTransformer`` (``model``), whose
-first module holds the transformers model and tokenizer, and the resolved ``prompts``;
-sentence-transformers itself can load ``backend="onnx"`` / ``"openvino"``.
+The encoder is :class:`~embedlab.models.st_encoder.STEncoder`: tokenisation with the role's
+prompt is sentence-transformers' own ``preprocess``, shared by torch and the exported runtimes
+(ONNX Runtime, OpenVINO), which run models made of the standard Transformer + Pooling
+(+ Normalize) modules (:mod:`embedlab.models.text_towers`).
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
-from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
-from embedlab.errors import MissingDependencyError, ModelError
+from embedlab.errors import MissingDependencyError
 from embedlab.models._loading import loading
 from embedlab.models._ref_options import PROMPT_OPTIONS, parse_ref
 from embedlab.models._torch_utils import move_to_device, torch_dtype
-from embedlab.models.base import Encoder, ModelSpec, Role
+from embedlab.models.base import Encoder, ModelSpec
 from embedlab.models.matryoshka import MatryoshkaEncoder, warn_untrained
 from embedlab.models.registry import MODEL_SOURCES
+from embedlab.models.st_encoder import STEncoder
 from embedlab.models.text_settings import (
     TextSettings,
     describe,
@@ -42,10 +39,6 @@ from embedlab.models.text_settings import (
     settings_digest,
 )
 from embedlab.models.text_weights import load_hint, locate, verify_bundle
-from embedlab.models.vectors import l2_normalize
-
-if TYPE_CHECKING:
-    from PIL import Image
 
 ST_SOURCE_VERSION = 1
 ST_OPTIONS = frozenset({"dim", "max_length", *PROMPT_OPTIONS})
@@ -58,45 +51,6 @@ def require_st(purpose: str) -> ModuleType:
         return importlib.import_module("sentence_transformers")
     except ImportError as exc:
         raise MissingDependencyError("sentence-transformers", "text", purpose) from exc
-
-
-def text_only_error(model: str) -> ModelError:
-    """The error of ``encode_images`` on a text-only model."""
-    return ModelError(
-        f"model {model!r} is a text-only model: it cannot embed images; "
-        "use it with text tasks (e.g. beir), or pick an image–text model for this task"
-    )
-
-
-@dataclass
-class STEncoder:
-    """A loaded ``SentenceTransformer`` with one resolved prompt per role."""
-
-    spec: ModelSpec
-    model: Any
-    prompts: dict[Role, str]
-    normalize: bool
-
-    def encode_images(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
-        """Always raises :class:`ModelError` (text-only model)."""
-        raise text_only_error(self.spec.name)
-
-    def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]:
-        """``model.encode(texts, prompt=prompts[role])`` as float32 (unit rows unless dot)."""
-        if not texts:
-            getter = getattr(self.model, "get_embedding_dimension", None)
-            width = (getter or self.model.get_sentence_embedding_dimension)() or 0
-            return np.zeros((0, int(width)), dtype=np.float32)
-        output = self.model.encode(
-            list(texts),
-            prompt=self.prompts[role],
-            batch_size=max(1, len(texts)),
-            show_progress_bar=False,
-            convert_to_numpy=True,
-            normalize_embeddings=False,
-        )
-        vectors = np.asarray(output, dtype=np.float32).reshape(len(texts), -1)
-        return l2_normalize(vectors) if self.normalize else vectors
 
 
 def st_settings(spec: ModelSpec) -> TextSettings:
@@ -136,7 +90,13 @@ def load_st(spec: ModelSpec, settings: TextSettings) -> Encoder:
     config = {"prompts": dict(model.prompts), "default_prompt_name": model.default_prompt_name}
     prompts = {role: value[0] for role, value in resolve_prompts(settings, config).items()}
     normalize = str(getattr(model, "similarity_fn_name", "cosine")) != "dot"
-    encoder: Encoder = STEncoder(spec=spec, model=model, prompts=prompts, normalize=normalize)
+    encoder: Encoder = STEncoder(
+        spec=spec,
+        model=model,
+        prompts=prompts,
+        normalize=normalize,
+        weights_id=f"st:{settings.where.fingerprint}",
+    )
     if settings.dim is None:
         return encoder
     warn_untrained(spec.name, settings.dim, settings.trained_dims)

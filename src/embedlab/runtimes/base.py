@@ -7,15 +7,29 @@ returns the same :class:`~embedlab.models.base.Encoder` interface.
 Runtimes other than eager torch need the model's *towers*: a model encoder is
 :class:`Exportable` when it offers
 
-- ``image_tower()`` — a ``torch.nn.Module``, ``forward(pixel_values) -> (N, D)`` features;
-- ``text_tower()`` — a ``torch.nn.Module``, ``forward(input_ids[, attention_mask]) -> (N, D)``;
+- ``image_tower()`` — a ``torch.nn.Module``, ``forward(pixel_values) -> (N, D)`` features
+  (text-only models raise :class:`~embedlab.errors.ModelError`);
+- ``text_tower()`` — a ``torch.nn.Module``, ``forward(input_ids[, attention_mask]) -> (N, D)``
+  (text-only models: ``forward(input_ids, attention_mask[, token_type_ids]) -> (N, L, H)``
+  token embeddings, pooled by the layout's ``text_head``);
 - ``preprocessor()`` — a :class:`Preprocessor`, the encoder's *own* preprocessing and
   tokenisation producing the numpy inputs of those towers (keys = tower input names, in
   ``forward`` order), so an exported runtime is fed exactly what the torch model is fed;
   ``text_arrays(texts, role)`` applies the role's prompt for models that have one (image–text
   models ignore ``role``).
 
-Tower outputs are unnormalised; :class:`~embedlab.runtimes.towers.TowerEncoder` L2-normalises.
+Tower outputs are unnormalised; :class:`~embedlab.runtimes.towers.TowerEncoder` L2-normalises
+(unless the layout says the model scores raw dot products).
+
+Two optional methods describe models that differ from an image–text dual encoder:
+
+- ``tower_layout()`` — a :class:`TowerLayout`: which towers exist, a numpy step after the text
+  tower (text models export ``last_hidden_state`` and pool it in numpy), and whether outputs are
+  L2-normalised. Without it: both towers, no step, normalised.
+- ``export_identity()`` — the parts of the export cache key naming the exported graph. Without
+  it: the model string and the source's weights fingerprint. Text models return a prompt-free
+  identity (prompts are applied in tokenisation, never in the graph), so one export serves all
+  prompt, ``max_length`` and ``?dim=`` options of the same weights.
 """
 
 from __future__ import annotations
@@ -26,10 +40,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+import numpy as np
 from numpy.typing import NDArray
 
 from embedlab._registry import Registry
-from embedlab.models.base import Encoder, ModelSpec, Role
+from embedlab.models.base import Encoder, Modality, ModelSpec, Role
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -93,6 +108,32 @@ class Exportable(Protocol):
     def image_tower(self) -> Any: ...
 
     def text_tower(self) -> Any: ...
+
+
+TextHead = Callable[[NDArray[Any], Arrays], NDArray[np.float32]]
+
+
+@dataclass(frozen=True)
+class TowerLayout:
+    """Which towers a model has and what runs after them (see the module docstring).
+
+    Attributes:
+        modalities: the towers that exist and are exported (``image``, ``text``).
+        text_head: ``(text tower output, text_arrays) -> (N, D)`` in numpy, or None when the
+            tower already outputs ``(N, D)`` features.
+        normalize: whether embeddings are L2-normalised (False for raw dot-product models).
+    """
+
+    modalities: tuple[Modality, ...] = ("image", "text")
+    text_head: TextHead | None = None
+    normalize: bool = True
+
+
+def tower_layout(encoder: Exportable) -> TowerLayout:
+    """``encoder.tower_layout()`` if it has one, else the image–text default."""
+    method = getattr(encoder, "tower_layout", None)
+    layout = method() if callable(method) else None
+    return layout if isinstance(layout, TowerLayout) else TowerLayout()
 
 
 @dataclass(frozen=True)

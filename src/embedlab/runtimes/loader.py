@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from embedlab.errors import ConfigError
 from embedlab.models.base import Encoder, ModelSpec
+from embedlab.models.matryoshka import MatryoshkaEncoder
 from embedlab.models.registry import get_source
-from embedlab.runtimes.base import RUNTIMES, Exportable, RuntimeOptions
+from embedlab.runtimes.base import (
+    RUNTIMES,
+    Exportable,
+    RuntimeOptions,
+    TowerLayout,
+    tower_layout,
+)
 
 
 def load_encoder(spec: ModelSpec, options: RuntimeOptions | None = None) -> Encoder:
@@ -31,20 +38,56 @@ def load_encoder(spec: ModelSpec, options: RuntimeOptions | None = None) -> Enco
     return factory(spec, options or RuntimeOptions())
 
 
-def load_exportable(spec: ModelSpec) -> Exportable:
+@dataclass(frozen=True)
+class Reference:
+    """The fp32 CPU torch encoder a runtime exports, its layout, and the Matryoshka dim.
+
+    Attributes:
+        encoder: the full-size exportable encoder (a ``?dim=`` wrapper removed).
+        layout: its towers and what follows them (checked at load: a text model that cannot
+            be exported raises there, before any export).
+        dim: the ``?dim=`` of the spec, or None; truncation runs in numpy after the runtime.
+    """
+
+    encoder: Exportable
+    layout: TowerLayout
+    dim: int | None = None
+
+    def wrap(self, spec: ModelSpec, encoder: Encoder) -> Encoder:
+        """``encoder`` truncated to :attr:`dim` (renormalised), or as is without a dim."""
+        if self.dim is None:
+            return encoder
+        return MatryoshkaEncoder(spec=spec, inner=encoder, dim=self.dim)
+
+
+def load_exportable(spec: ModelSpec) -> Reference:
     """The fp32 CPU torch encoder of ``spec`` — the reference an export is made from.
+
+    A Matryoshka wrapper (``?dim=N``) is taken off: the full-size model is exported and
+    :meth:`Reference.wrap` truncates the runtime's outputs.
 
     Raises:
         ConfigError: the model source does not expose exportable towers.
     """
     reference = replace(spec, runtime="torch", precision="fp32", device="cpu")
-    encoder = get_source(reference).load(reference)
+    return exportable_reference(spec, get_source(reference).load(reference))
+
+
+def exportable_reference(spec: ModelSpec, encoder: Encoder) -> Reference:
+    """``encoder`` (as loaded by its source) as a :class:`Reference`, or a ConfigError."""
+    dim = None
+    if isinstance(encoder, MatryoshkaEncoder):
+        encoder, dim = encoder.inner, encoder.dim
     if not isinstance(encoder, Exportable):
         raise ConfigError(
             f"--runtime {spec.runtime}: model {spec.name!r} (source {spec.source!r}) does not "
             "expose exportable image/text towers; run it with --runtime torch"
         )
-    return encoder
+    try:
+        layout = tower_layout(encoder)
+    except ConfigError as exc:
+        raise ConfigError(f"--runtime {spec.runtime}: {exc}") from exc
+    return Reference(encoder, layout, dim)
 
 
 def unsupported_precision(spec: ModelSpec, supported: tuple[str, ...], hint: str) -> ConfigError:

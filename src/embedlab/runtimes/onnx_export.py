@@ -7,6 +7,12 @@ legacy TorchScript tracer bakes Python control flow taken for the example input 
 It is slower to export (seconds per tower) — exports are cached. ``exporter="torchscript"``
 selects the legacy tracer for models ``torch.export`` cannot capture.
 
+Towers: those of the model's :class:`~embedlab.runtimes.base.TowerLayout` — both for image–text
+models, ``text.onnx`` alone for text-only models (their tower outputs ``last_hidden_state``;
+pooling runs in numpy after it). The cache key names the graph with the model's
+``export_identity()`` when it has one (text models: prompt-free, see
+:mod:`embedlab.runtimes.base`).
+
 Axes: the batch axis of every input is dynamic; the sequence axis of text inputs is dynamic
 unless the model fixes it (SigLIP pads to 64, open_clip to its context length: then the
 export keeps it static, which is exactly what the model is always fed). Example inputs come
@@ -23,14 +29,22 @@ from PIL import Image
 
 from embedlab.errors import BackendError, ConfigError, EmbedlabError
 from embedlab.models._torch_utils import require
+from embedlab.models.base import Modality
 from embedlab.models.registry import get_source
 from embedlab.runtimes._deps import require_optional, version
-from embedlab.runtimes.base import Arrays, Exportable, RuntimeOptions
+from embedlab.runtimes.base import (
+    Arrays,
+    Exportable,
+    Preprocessor,
+    RuntimeOptions,
+    tower_layout,
+)
 from embedlab.runtimes.export_cache import cached_export
 
 SAMPLE_TEXTS = ("a photo of a cat sitting on a red sofa", "a dog")
 OUTPUT_NAME = "features"
 IMAGE_FILE, TEXT_FILE = "image.onnx", "text.onnx"
+TOWER_FILES: dict[Modality, str] = {"image": IMAGE_FILE, "text": TEXT_FILE}
 #: Packages whose versions change the exported graph (part of the cache key).
 EXPORT_PACKAGES = ("torch", "onnx", "onnxscript", "transformers", "open_clip_torch")
 
@@ -58,10 +72,8 @@ def onnx_folder(encoder: Exportable, options: RuntimeOptions) -> Path:
     It is runtime-neutral: onnxruntime runs it (and quantizes it for int8) and OpenVINO
     converts it, so both execute the same graph.
     """
-    spec = encoder.spec
     parts = {
-        "model": spec.name,
-        "weights": get_source(spec).fingerprint(spec),
+        **export_identity(encoder),
         "format": "onnx",
         "precision": "fp32",
         "opset": str(options.opset),
@@ -74,28 +86,35 @@ def onnx_folder(encoder: Exportable, options: RuntimeOptions) -> Path:
     return folder
 
 
+def export_identity(encoder: Exportable) -> dict[str, str]:
+    """The key parts naming ``encoder``'s graph: its ``export_identity()``, else model + weights."""
+    method = getattr(encoder, "export_identity", None)
+    if callable(method):
+        return {str(key): str(value) for key, value in method().items()}
+    spec = encoder.spec
+    return {"model": spec.name, "weights": get_source(spec).fingerprint(spec)}
+
+
+def tower_files(folder: Path) -> dict[Modality, str]:
+    """The towers exported in ``folder`` and their file names."""
+    return {tower: file for tower, file in TOWER_FILES.items() if (folder / file).is_file()}
+
+
 def export_onnx_towers(encoder: Exportable, folder: Path, options: RuntimeOptions) -> None:
-    """Write ``image.onnx`` and ``text.onnx`` for ``encoder`` into ``folder``.
+    """Write the ONNX file of each tower of ``encoder``'s layout into ``folder``.
 
     Raises:
         ConfigError: the model's image inputs are not a plain ``pixel_values`` tensor.
         BackendError: the exporter failed (the message suggests the other exporter).
     """
     preprocessor = encoder.preprocessor()
-    image_inputs = preprocessor.image_arrays(sample_images())
-    if list(image_inputs) != ["pixel_values"]:
-        raise ConfigError(
-            f"--runtime {encoder.spec.runtime}: model {encoder.spec.name!r} takes image inputs "
-            f"{sorted(image_inputs)}; only models fed plain pixel_values can be exported yet "
-            "(use --runtime torch)"
-        )
-    text_inputs = preprocessor.text_arrays(list(SAMPLE_TEXTS))
-    for tower, module, inputs, file in (
-        ("image", encoder.image_tower(), image_inputs, IMAGE_FILE),
-        ("text", encoder.text_tower(), text_inputs, TEXT_FILE),
-    ):
+    for tower in tower_layout(encoder).modalities:
+        if tower == "image":
+            inputs, module = _image_inputs(encoder, preprocessor), encoder.image_tower()
+        else:
+            inputs, module = preprocessor.text_arrays(list(SAMPLE_TEXTS)), encoder.text_tower()
         try:
-            _export(module, inputs, folder / file, options)
+            _export(module, inputs, folder / TOWER_FILES[tower], options)
         except EmbedlabError:
             raise
         except Exception as exc:
@@ -105,6 +124,17 @@ def export_onnx_towers(encoder: Exportable, folder: Path, options: RuntimeOption
                 f"{options.exporter} exporter failed ({type(exc).__name__}: {exc}); try "
                 f"RuntimeOptions(exporter={other!r}), or --runtime torch"
             ) from exc
+
+
+def _image_inputs(encoder: Exportable, preprocessor: Preprocessor) -> Arrays:
+    inputs = preprocessor.image_arrays(sample_images())
+    if list(inputs) != ["pixel_values"]:
+        raise ConfigError(
+            f"--runtime {encoder.spec.runtime}: model {encoder.spec.name!r} takes image inputs "
+            f"{sorted(inputs)}; only models fed plain pixel_values can be exported yet "
+            "(use --runtime torch)"
+        )
+    return inputs
 
 
 def _export(module: Any, inputs: Arrays, path: Path, options: RuntimeOptions) -> None:

@@ -1,7 +1,7 @@
 """Runtime ``openvino``: the ONNX towers converted to OpenVINO IR, compiled for the CPU.
 
 Conversion goes through the cached fp32 ONNX export (``openvino.convert_model`` on
-``image.onnx``/``text.onnx``), not ``convert_model`` on the torch module: onnxruntime and
+``image.onnx``/``text.onnx``, or ``text.onnx`` alone for a text model), not ``convert_model`` on the torch module: onnxruntime and
 OpenVINO then execute the very same graph, so their differences are the runtimes', and there is
 one exporter to keep working. The IR is saved with ``compress_to_fp16=False`` (its default
 would store fp16 weights) and cached like the ONNX export.
@@ -32,13 +32,13 @@ from types import ModuleType
 from typing import Any
 
 from embedlab.errors import BackendError, ConfigError
-from embedlab.models.base import ModelSpec
+from embedlab.models.base import Encoder, ModelSpec
 from embedlab.runtimes._deps import require_optional, resolve_threads, version
 from embedlab.runtimes.base import RUNTIMES, Arrays, RuntimeInfo, RuntimeOptions
 from embedlab.runtimes.export_cache import cached_export
 from embedlab.runtimes.loader import load_exportable
-from embedlab.runtimes.onnx_export import IMAGE_FILE, TEXT_FILE, onnx_folder, require_exporter
-from embedlab.runtimes.towers import Executor, TowerEncoder
+from embedlab.runtimes.onnx_export import onnx_folder, require_exporter, tower_files
+from embedlab.runtimes.towers import Executor, build_tower_encoder
 
 HINTS = {"fp32": "f32", "bf16": "bf16", "fp16": "f16", "int8": "f32"}
 CAPABILITIES = {"bf16": "BF16", "fp16": "FP16"}
@@ -46,7 +46,7 @@ WEIGHTS_SCHEME = "nncf.compress_weights INT8_ASYM (weight-only, per-channel)"
 
 
 @RUNTIMES.register("openvino")
-def openvino_runtime(spec: ModelSpec, options: RuntimeOptions) -> TowerEncoder:
+def openvino_runtime(spec: ModelSpec, options: RuntimeOptions) -> Encoder:
     """Convert (cached), compile for the CPU at the requested precision, wrap."""
     if spec.device != "cpu":
         raise ConfigError(f"--runtime openvino runs on --device cpu only, not {spec.device!r}")
@@ -58,8 +58,8 @@ def openvino_runtime(spec: ModelSpec, options: RuntimeOptions) -> TowerEncoder:
     core = ov.Core()
     _check_capability(core, spec)
     require_exporter(options)
-    encoder = load_exportable(spec)
-    folder = _ir_folder(ov, nncf, onnx_folder(encoder, options), options)
+    reference = load_exportable(spec)
+    folder = _ir_folder(ov, nncf, onnx_folder(reference.encoder, options), options)
     threads = resolve_threads(options.threads)
     config = {
         "INFERENCE_PRECISION_HINT": HINTS[spec.precision],
@@ -67,14 +67,17 @@ def openvino_runtime(spec: ModelSpec, options: RuntimeOptions) -> TowerEncoder:
         "NUM_STREAMS": 1,
         "PERFORMANCE_HINT": "LATENCY",
     }
-    image = _compile(core, folder / "image.xml", config, spec)
-    text = _compile(core, folder / "text.xml", config, spec)
+    compiled = {
+        tower: _compile(core, folder / f"{tower}.xml", config, spec)
+        for tower in reference.layout.modalities
+    }
     settings = {key: str(value) for key, value in config.items() if key != "INFERENCE_NUM_THREADS"}
     settings |= {"export": str(folder), "openvino": version("openvino")}
     if nncf is not None:
         settings["weights"] = WEIGHTS_SCHEME
     info = RuntimeInfo("openvino", spec.precision, spec.device, threads, settings)
-    return TowerEncoder(spec, encoder.preprocessor(), _runner(image), _runner(text), info)
+    runners = {tower: _runner(model) for tower, model in compiled.items()}
+    return build_tower_encoder(spec, reference, runners, info)
 
 
 def _check_capability(core: Any, spec: ModelSpec) -> None:
@@ -103,7 +106,8 @@ def _ir_folder(
     }
 
     def build(out: Path) -> None:
-        for onnx_file, ir_file in ((IMAGE_FILE, "image.xml"), (TEXT_FILE, "text.xml")):
+        for tower, onnx_file in tower_files(onnx_dir).items():
+            ir_file = f"{tower}.xml"
             try:
                 model = ov.convert_model(str(onnx_dir / onnx_file))
                 if nncf is not None:

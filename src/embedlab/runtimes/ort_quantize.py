@@ -26,7 +26,7 @@ from embedlab.errors import BackendError
 from embedlab.runtimes._deps import require_optional, version
 from embedlab.runtimes.base import RuntimeOptions
 from embedlab.runtimes.export_cache import cached_export
-from embedlab.runtimes.onnx_export import IMAGE_FILE, TEXT_FILE
+from embedlab.runtimes.onnx_export import tower_files
 
 QUANTIZED_OPS = ("MatMul",)
 SCHEME = "dynamic int8: QInt8 weights, uint8 activations, per-tensor, MatMul only"
@@ -49,7 +49,7 @@ def quantized_folder(fp32_folder: Path, options: RuntimeOptions) -> Path:
 
 
 def quantize_towers(source: Path, target: Path) -> None:
-    """Write dynamically quantized copies of ``image.onnx`` and ``text.onnx`` into ``target``.
+    """Write dynamically quantized copies of the towers in ``source`` into ``target``.
 
     Raises:
         MissingDependencyError: ``onnxruntime`` (with its quantization tools) is missing.
@@ -59,7 +59,7 @@ def quantize_towers(source: Path, target: Path) -> None:
         "onnxruntime.quantization", extra="onnx", purpose="--runtime onnxruntime --precision int8"
     )
     onnx = require_optional("onnx", extra="onnx", purpose="--runtime onnxruntime --precision int8")
-    for file in (IMAGE_FILE, TEXT_FILE):
+    for file in tower_files(source).values():
         try:
             model = onnx.load(str(source / file))
             # The exporter's shape annotations can disagree with onnx's strict re-inference,

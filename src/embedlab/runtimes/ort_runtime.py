@@ -20,26 +20,20 @@ from types import ModuleType
 from typing import Any
 
 from embedlab.errors import BackendError, ConfigError
-from embedlab.models.base import ModelSpec
+from embedlab.models.base import Encoder, ModelSpec
 from embedlab.runtimes._deps import require_optional, resolve_threads, version
 from embedlab.runtimes.base import RUNTIMES, Arrays, RuntimeInfo, RuntimeOptions
 from embedlab.runtimes.loader import load_exportable, unsupported_precision
-from embedlab.runtimes.onnx_export import (
-    IMAGE_FILE,
-    OUTPUT_NAME,
-    TEXT_FILE,
-    onnx_folder,
-    require_exporter,
-)
+from embedlab.runtimes.onnx_export import OUTPUT_NAME, TOWER_FILES, onnx_folder, require_exporter
 from embedlab.runtimes.ort_quantize import SCHEME, quantized_folder
-from embedlab.runtimes.towers import Executor, TowerEncoder
+from embedlab.runtimes.towers import Executor, build_tower_encoder
 
 SUPPORTED = ("fp32", "int8")
 CPU, CUDA = "CPUExecutionProvider", "CUDAExecutionProvider"
 
 
 @RUNTIMES.register("onnxruntime")
-def onnxruntime_runtime(spec: ModelSpec, options: RuntimeOptions) -> TowerEncoder:
+def onnxruntime_runtime(spec: ModelSpec, options: RuntimeOptions) -> Encoder:
     """Export (cached), optionally quantize (cached), and open one session per tower."""
     if spec.precision not in SUPPORTED:
         raise unsupported_precision(
@@ -48,15 +42,17 @@ def onnxruntime_runtime(spec: ModelSpec, options: RuntimeOptions) -> TowerEncode
     ort = require_optional("onnxruntime", extra="onnx", purpose="--runtime onnxruntime")
     providers = _providers(spec, ort)
     require_exporter(options)
-    encoder = load_exportable(spec)
-    folder = onnx_folder(encoder, options)
+    reference = load_exportable(spec)
+    folder = onnx_folder(reference.encoder, options)
     if spec.precision == "int8":
         folder = quantized_folder(folder, options)
     threads = resolve_threads(options.threads)
-    image = _session(ort, folder / IMAGE_FILE, providers, threads)
-    text = _session(ort, folder / TEXT_FILE, providers, threads)
+    sessions = {
+        tower: _session(ort, folder / TOWER_FILES[tower], providers, threads)
+        for tower in reference.layout.modalities
+    }
     settings = {
-        "providers": ",".join(image.get_providers()),
+        "providers": ",".join(sessions["text"].get_providers()),
         "inter_op_threads": "1",
         "execution_mode": "sequential",
         "graph_optimization": "all",
@@ -68,7 +64,8 @@ def onnxruntime_runtime(spec: ModelSpec, options: RuntimeOptions) -> TowerEncode
     if spec.precision == "int8":
         settings["quantization"] = SCHEME
     info = RuntimeInfo("onnxruntime", spec.precision, spec.device, threads, settings)
-    return TowerEncoder(spec, encoder.preprocessor(), _runner(image), _runner(text), info)
+    runners = {tower: _runner(session) for tower, session in sessions.items()}
+    return build_tower_encoder(spec, reference, runners, info)
 
 
 def _providers(spec: ModelSpec, ort: ModuleType) -> list[Any]:

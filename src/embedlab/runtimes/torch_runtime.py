@@ -9,8 +9,9 @@ natively only on CPUs with AVX512-FP16/AMX-FP16 and emulates (converts to fp32 a
 elsewhere, so it is usually slower than fp32 and never the CPU setting to deploy; bf16 is.
 It stays allowed because measuring it is a legitimate question for a benchmark.
 
-``RuntimeOptions.compile``: run the image and text towers through ``torch.compile`` (inductor)
-instead of the eager encoder; the first call of each input shape compiles (cold start).
+``RuntimeOptions.compile``: run the model's towers through ``torch.compile`` (inductor)
+instead of the eager encoder (text models: the token-embedding tower, pooled in numpy; ``?dim=``
+truncates after it); the first call of each input shape compiles (cold start).
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from typing import Any
 
 from embedlab.errors import ConfigError
 from embedlab.models._torch_utils import require, torch_dtype
-from embedlab.models.base import Encoder, ModelSpec
+from embedlab.models.base import Encoder, Modality, ModelSpec
+from embedlab.models.matryoshka import MatryoshkaEncoder
 from embedlab.models.registry import get_source
 from embedlab.runtimes.base import RUNTIMES, Arrays, Exportable, RuntimeInfo, RuntimeOptions
-from embedlab.runtimes.loader import unsupported_precision
-from embedlab.runtimes.towers import Executor, TowerEncoder
+from embedlab.runtimes.loader import Reference, exportable_reference, unsupported_precision
+from embedlab.runtimes.towers import Executor, build_tower_encoder
 
 SUPPORTED = ("fp32", "bf16", "fp16")
 CPU_FP16_WARNING = (
@@ -50,26 +52,29 @@ def torch_runtime(spec: ModelSpec, options: RuntimeOptions) -> Encoder:
     encoder = get_source(spec).load(spec)
     if not options.compile:
         return encoder
-    if not isinstance(encoder, Exportable):
+    inner = encoder.inner if isinstance(encoder, MatryoshkaEncoder) else encoder
+    if not isinstance(inner, Exportable):
         raise ConfigError(
             f"torch.compile (RuntimeOptions.compile): model {spec.name!r} does not expose "
             "image/text towers to compile; run it without compile"
         )
-    return _compiled(encoder, spec)
+    return _compiled(exportable_reference(spec, encoder), spec)
 
 
-def _compiled(encoder: Exportable, spec: ModelSpec) -> TowerEncoder:
+def _compiled(reference: Reference, spec: ModelSpec) -> Encoder:
     torch = require("torch", purpose="torch.compile")
     dtype = torch_dtype(spec.precision)
-    image = torch.compile(encoder.image_tower())
-    text = torch.compile(encoder.text_tower())
+    towers: dict[Modality, Callable[[], Any]] = {
+        "image": reference.encoder.image_tower,
+        "text": reference.encoder.text_tower,
+    }
+    runners: dict[Modality, Executor] = {
+        tower: _runner(torch, torch.compile(towers[tower]()), spec.device, dtype)
+        for tower in reference.layout.modalities
+    }
     settings = {"mode": "torch.compile", "backend": "inductor", "torch": str(torch.__version__)}
     info = RuntimeInfo("torch", spec.precision, spec.device, torch.get_num_threads(), settings)
-    run_image, run_text = (
-        _runner(torch, image, spec.device, dtype),
-        _runner(torch, text, spec.device, dtype),
-    )
-    return TowerEncoder(spec, encoder.preprocessor(), run_image, run_text, info)
+    return build_tower_encoder(spec, reference, runners, info)
 
 
 def _runner(torch: Any, module: Callable[..., Any], device: str, dtype: Any) -> Executor:
