@@ -14,8 +14,9 @@ Other options: ``query_prompt=``, ``document_prompt=`` (prepended to the text), 
 
 For other runtimes: :meth:`HFTextEncoder.tokenize` (numpy inputs), :meth:`HFTextEncoder.forward`
 (the only torch step, returns ``last_hidden_state`` as numpy) and
-:func:`embedlab.models.pooling.pool` are separate, so an ONNX Runtime / OpenVINO encoder can
-reuse tokenisation and pooling and replace only ``forward``.
+:func:`embedlab.models.pooling.pool` are separate; ONNX Runtime / OpenVINO reuse tokenisation
+and pooling and replace only ``forward`` by the exported token tower
+(:mod:`embedlab.models.text_towers`).
 
 :class:`HFTextEncoder` implements the prepared interface of :mod:`embedlab.perf.prepared`:
 ``prepare_texts`` is :meth:`~HFTextEncoder.tokenize` (prompt included), ``forward_prepared``
@@ -25,8 +26,8 @@ is forward + pooling + normalisation, so ``embedlab speed`` times tokenisation a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,13 +39,10 @@ from embedlab.models.base import Encoder, Modality, ModelSpec, Role
 from embedlab.models.matryoshka import MatryoshkaEncoder, warn_untrained
 from embedlab.models.pooling import Pooling, check_pooling, pool
 from embedlab.models.registry import MODEL_SOURCES
-from embedlab.models.sentence_transformers import text_only_error
 from embedlab.models.text_settings import TextSettings, describe, resolve_prompts, settings_digest
+from embedlab.models.text_towers import TextExportPlan, TextTowersMixin, text_only_error
 from embedlab.models.text_weights import load_hint, locate, verify_bundle
 from embedlab.models.vectors import l2_normalize
-
-if TYPE_CHECKING:
-    from PIL import Image
 
 HF_TEXT_SOURCE_VERSION = 1
 HF_TEXT_OPTIONS = frozenset({"pooling", "dim", "max_length", *PROMPT_OPTIONS})
@@ -52,7 +50,7 @@ _UNSET_MAX_LENGTH = 1_000_000
 
 
 @dataclass
-class HFTextEncoder:
+class HFTextEncoder(TextTowersMixin):
     """A transformers text model + tokenizer + pooling (see the module docstring)."""
 
     spec: ModelSpec
@@ -61,21 +59,8 @@ class HFTextEncoder:
     pooling: Pooling
     prompts: dict[Role, str]
     max_length: int
-
-    def encode_images(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
-        """Always raises :class:`ModelError` (text-only model)."""
-        raise text_only_error(self.spec.name)
-
-    def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]:
-        """``normalize(pool(forward(tokenize(prompt + text))))`` for each text."""
-        if not texts:
-            width = int(getattr(self.model.config, "hidden_size", 0))
-            return np.zeros((0, width), dtype=np.float32)
-        return self.forward_prepared("text", self.prepare_texts(texts, role))
-
-    def prepare_images(self, images: Sequence[Image.Image]) -> NoReturn:
-        """Always raises :class:`ModelError` (text-only model)."""
-        raise text_only_error(self.spec.name)
+    weights_id: str = ""
+    _dim: int | None = field(default=None, repr=False)
 
     def prepare_texts(
         self, texts: Sequence[str], role: Role = "query"
@@ -90,7 +75,11 @@ class HFTextEncoder:
         if modality == "image":
             raise text_only_error(self.spec.name)
         hidden = self.forward(prepared)
-        return l2_normalize(pool(hidden, prepared["attention_mask"], self.pooling))
+        return self._remember(l2_normalize(pool(hidden, prepared["attention_mask"], self.pooling)))
+
+    def export_plan(self) -> TextExportPlan:
+        """The model itself, its ``pooling``, normalised (what :meth:`forward_prepared` does)."""
+        return TextExportPlan(self.model, self.pooling, normalize=True)
 
     def tokenize(self, texts: Sequence[str], role: Role) -> dict[str, NDArray[np.int64]]:
         """Tokenizer output (numpy) for the texts with the role's prompt prepended."""
@@ -166,6 +155,7 @@ def load_hf_text(spec: ModelSpec, settings: TextSettings) -> Encoder:
         pooling=check_pooling(settings.pooling, spec.name),
         prompts=prompts,
         max_length=_max_length(model, tokenizer, settings.max_length),
+        weights_id=f"hf-text:{settings.where.fingerprint}",
     )
     if settings.dim is None:
         return encoder

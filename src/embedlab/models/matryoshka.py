@@ -94,6 +94,11 @@ class MatryoshkaEncoder:
     inner: Encoder
     dim: int
 
+    @property
+    def runtime_info(self) -> Any:
+        """The inner encoder's ``runtime_info`` (what executes it), or None if it has none."""
+        return getattr(self.inner, "runtime_info", None)
+
     def encode_images(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
         """``truncate_renormalize(inner.encode_images(images), dim)``."""
         return truncate_renormalize(self.inner.encode_images(images), self.dim)

@@ -77,7 +77,8 @@ def exportable_reference(spec: ModelSpec, encoder: Encoder) -> Reference:
     """``encoder`` (as loaded by its source) as a :class:`Reference`, or a ConfigError."""
     dim = None
     if isinstance(encoder, MatryoshkaEncoder):
-        encoder, dim = encoder.inner, encoder.dim
+        dim = encoder.dim
+        encoder = encoder.inner
     if not isinstance(encoder, Exportable):
         raise ConfigError(
             f"--runtime {spec.runtime}: model {spec.name!r} (source {spec.source!r}) does not "

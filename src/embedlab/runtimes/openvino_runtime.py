@@ -1,10 +1,11 @@
 """Runtime ``openvino``: the ONNX towers converted to OpenVINO IR, compiled for the CPU.
 
 Conversion goes through the cached fp32 ONNX export (``openvino.convert_model`` on
-``image.onnx``/``text.onnx``, or ``text.onnx`` alone for a text model), not ``convert_model`` on the torch module: onnxruntime and
-OpenVINO then execute the very same graph, so their differences are the runtimes', and there is
-one exporter to keep working. The IR is saved with ``compress_to_fp16=False`` (its default
-would store fp16 weights) and cached like the ONNX export.
+``image.onnx``/``text.onnx``, or ``text.onnx`` alone for a text model), not ``convert_model`` on
+the torch module: onnxruntime and OpenVINO then execute the very same graph, so their
+differences are the runtimes', and there is one exporter to keep working. The IR is saved with
+``compress_to_fp16=False`` (its default would store fp16 weights) and cached like the ONNX
+export.
 
 Precisions (always set explicitly: on CPUs with AMX or AVX512-BF16 OpenVINO's *default*
 inference precision is bf16, which would silently make "fp32" a bf16 number):

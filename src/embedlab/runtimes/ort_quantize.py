@@ -12,7 +12,9 @@ Scheme (recorded in the runtime info and the export key):
   all FLOPs and weights. Convolutions (the patch embedding, one layer) stay fp32, because ORT's
   ``ConvInteger`` kernel is slow on CPU and that layer is a small share of the work; ``Gemm``
   (2-D projections) stays fp32 as ORT's dynamic quantizer has no integer Gemm.
-- Per-tensor weight scales (``per_channel=False``), ORT's default for dynamic quantization.
+- Per-channel weight scales (``per_channel=True``; ORT's default is per-tensor). One scale per
+  weight matrix loses too much on text encoders: all-MiniLM-L6-v2 fell to a minimum cosine of
+  0.89 against torch fp32 (per-channel: 0.99) at the same speed on this project's CPUs.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from embedlab.runtimes.export_cache import cached_export
 from embedlab.runtimes.onnx_export import tower_files
 
 QUANTIZED_OPS = ("MatMul",)
-SCHEME = "dynamic int8: QInt8 weights, uint8 activations, per-tensor, MatMul only"
+SCHEME = "dynamic int8: QInt8 weights, uint8 activations, per-channel, MatMul only"
 
 
 def quantized_folder(fp32_folder: Path, options: RuntimeOptions) -> Path:
@@ -70,7 +72,7 @@ def quantize_towers(source: Path, target: Path) -> None:
                     model,
                     target / file,
                     op_types_to_quantize=list(QUANTIZED_OPS),
-                    per_channel=False,
+                    per_channel=True,
                     reduce_range=False,
                     weight_type=quantization.QuantType.QInt8,
                     use_external_data_format=True,
