@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 
 import typer
 
@@ -30,8 +31,15 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _one_line_warning(
+    message: Warning | str, category: type[Warning], *args: object, **kwargs: object
+) -> str:
+    return f"warning: {message}\n"
+
+
 def main() -> None:
     """Console entry point: user errors become one line on stderr and exit code 2."""
+    warnings.formatwarning = _one_line_warning
     try:
         app()
     except EmbedlabError as exc:

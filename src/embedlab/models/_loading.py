@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,7 +19,8 @@ def loading(model_name: str, what: str, hint: str) -> Iterator[None]:
         hint: what the user can do about it, appended to the message.
     """
     try:
-        yield
+        with _quiet_weight_bars():
+            yield
     except EmbedlabError:
         raise
     except ImportError as exc:
@@ -27,3 +29,19 @@ def loading(model_name: str, what: str, hint: str) -> Iterator[None]:
         raise ModelError(f"could not load the {what} of {model_name!r}: {exc}; {hint}") from exc
     except Exception as exc:
         raise ModelError(f"could not load the {what} of {model_name!r}: {exc}; {hint}") from exc
+
+
+@contextmanager
+def _quiet_weight_bars() -> Iterator[None]:
+    """Hide transformers' per-tensor "Loading weights" bar while loading (embedlab reports
+    progress itself); download bars of huggingface_hub are left alone."""
+    transformers = sys.modules.get("transformers")
+    logging = getattr(getattr(transformers, "utils", None), "logging", None)
+    if logging is None or not logging.is_progress_bar_enabled():
+        yield
+        return
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        logging.enable_progress_bar()

@@ -11,8 +11,6 @@ Importing this module imports neither torch nor transformers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from embedlab.errors import ModelError
@@ -50,21 +48,8 @@ def _location(spec: ModelSpec) -> str:
     return str(path) if path is not None else spec.ref
 
 
-@contextmanager
-def _quiet_weight_loading(transformers: Any) -> Iterator[None]:
-    """Hide transformers' per-tensor "Loading weights" bar (embedlab shows its own progress)."""
-    logging = transformers.utils.logging
-    was_enabled = logging.is_progress_bar_enabled()
-    logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            logging.enable_progress_bar()
-
-
 def _load_model(spec: ModelSpec, transformers: Any, location: str) -> Any:
-    with loading(spec.name, "weights", _where(spec)), _quiet_weight_loading(transformers):
+    with loading(spec.name, "weights", _where(spec)):
         model = transformers.AutoModel.from_pretrained(
             location, dtype=torch_dtype(spec.precision), trust_remote_code=spec.trust_remote_code
         )
