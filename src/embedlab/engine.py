@@ -6,8 +6,6 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 from embedlab.config.run import RunConfig
@@ -17,7 +15,7 @@ from embedlab.models._ref_options import with_options
 from embedlab.models.base import ModelSpec
 from embedlab.models.encode import EmbeddingProvider
 from embedlab.models.registry import MODEL_SOURCES, parse_model
-from embedlab.perf.environment import capture_environment
+from embedlab.perf.environment import capture_environment, embedlab_version, utc_now
 from embedlab.report.progress import ProgressFactory, rich_progress
 from embedlab.results.io import write_runlog
 from embedlab.results.outcomes import write_outcomes
@@ -35,7 +33,7 @@ def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
     only when every part succeeded.
     """
     say = notify or (lambda message: None)
-    started = _now()
+    started = utc_now()
     _check_paths(config)
     options = _task_options(config)
     specs = [_model_spec(config, text) for text in config.models]
@@ -44,15 +42,17 @@ def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
     tasks = [(name, TASKS.get(name)(name, options)) for name in config.tasks]
     store = PartStore(config.out)
     progress: ProgressFactory | None = rich_progress if config.progress else None
+    data_stamp = _data_stamp([config.data_dir, config.classnames, config.templates])
     parts: list[Part] = []
     for spec in specs:
         provider = EmbeddingProvider(spec, config.cache_dir, config.workers, progress)
         for name, task in tasks:
-            key = _part_key(config, spec, provider.fingerprint, name)
+            key = _part_key(config, spec, provider.fingerprint, name, data_stamp)
             part = store.load(key)
             if part is None:
                 say(f"running {name} with {spec.name}")
-                part = _run_part(config, store, key, provider, name, task)
+                context = TaskContext(options=options, embed=provider)
+                part = _run_part(config, store, key, context, name, task)
             else:
                 say(f"reusing finished {name} with {spec.name} from {store.root}")
             parts.append(part)
@@ -63,12 +63,13 @@ def _run_part(
     config: RunConfig,
     store: PartStore,
     key: str,
-    provider: EmbeddingProvider,
+    context: TaskContext,
     name: str,
     task: Task,
 ) -> Part:
+    provider = context.embed
     before = len(provider.timings)
-    result = task.run(TaskContext(options=_task_options(config), embed=provider))
+    result = task.run(context)
     spec = provider.spec
     rows = metric_rows(
         result.metrics,
@@ -109,10 +110,10 @@ def _finish(config: RunConfig, store: PartStore, parts: list[Part], started: str
         )
     datasets = _merge_datasets([p.dataset for p in parts])
     log = RunLog(
-        embedlab_version=_version(),
+        embedlab_version=embedlab_version(),
         status="complete",
         started_at=started,
-        finished_at=_now(),
+        finished_at=utc_now(),
         config=json.loads(config.model_dump_json()),
         environment=capture_environment(),
         datasets=datasets,
@@ -198,16 +199,18 @@ def _require_trained(spec: ModelSpec) -> None:
         )
 
 
-def _part_key(config: RunConfig, spec: ModelSpec, fingerprint: str, task: str) -> str:
+def _part_key(
+    config: RunConfig, spec: ModelSpec, fingerprint: str, task: str, data_stamp: list[str]
+) -> str:
     """Hash of everything that determines a part's numbers (batch size and workers do not)."""
     fields = {
-        "version": _version(),
+        "version": embedlab_version(),
         "model": spec.name,
         "weights": fingerprint,
         "precision": spec.precision,
         "runtime": spec.runtime,
         "task": task,
-        "data": _data_stamp([config.data_dir, config.classnames, config.templates]),
+        "data": data_stamp,
         "split": config.split,
         "protocols": config.protocols,
         "hub_id": config.hub_id,
@@ -243,14 +246,3 @@ _ANNOTATION_SUFFIXES = frozenset({".json", ".jsonl", ".tsv", ".csv", ".txt", ".p
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")
-
-
-def _version() -> str:
-    try:
-        return metadata.version("embedlab")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -41,18 +41,12 @@ class SpeedConfig(BaseModel):
     @field_validator("precisions")
     @classmethod
     def _known_precisions(cls, values: list[str]) -> list[str]:
-        bad = [v for v in values if v not in PRECISIONS]
-        if bad:
-            raise ValueError(f"{bad[0]!r} is not one of {', '.join(PRECISIONS)}")
-        return values
+        return _all_in(values, PRECISIONS)
 
     @field_validator("modalities")
     @classmethod
     def _known_modalities(cls, values: list[str]) -> list[str]:
-        bad = [v for v in values if v not in MODALITIES]
-        if bad:
-            raise ValueError(f"{bad[0]!r} is not one of {', '.join(MODALITIES)}")
-        return values
+        return _all_in(values, MODALITIES)
 
     @field_validator("batch_sizes")
     @classmethod
@@ -71,3 +65,11 @@ class SpeedConfig(BaseModel):
             min_seconds=self.min_seconds,
             repeats=self.repeats,
         )
+
+
+def _all_in(values: list[str], allowed: tuple[str, ...]) -> list[str]:
+    """``values`` if every one is in ``allowed``, else ValueError naming the first that is not."""
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise ValueError(f"{bad[0]!r} is not one of {', '.join(allowed)}")
+    return values

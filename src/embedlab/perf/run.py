@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from importlib import metadata
-
 from embedlab.perf.config import SpeedConfig
+from embedlab.perf.environment import embedlab_version, utc_now
 from embedlab.perf.output import build_runlog, write_speed
 from embedlab.perf.sweep import Notify, SweepResult, sweep
 from embedlab.results.schema import RunLog
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _version() -> str:
-    try:
-        return metadata.version("embedlab")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 def speed(config: SpeedConfig, notify: Notify | None = None) -> tuple[RunLog, SweepResult]:
@@ -29,8 +16,8 @@ def speed(config: SpeedConfig, notify: Notify | None = None) -> tuple[RunLog, Sw
         The written RunLog (``status`` ``failed`` if nothing could be measured; the reasons are
         in ``errors``) and the sweep result with the raw timings.
     """
-    started = _now()
+    started = utc_now()
     result = sweep(config, notify)
-    log = build_runlog(config, result, _version(), started, _now())
+    log = build_runlog(config, result, embedlab_version(), started, utc_now())
     write_speed(config.out, log, result)
     return log, result
