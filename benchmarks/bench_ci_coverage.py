@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embedlab.metrics.bootstrap import bootstrap_ci
+from embedlab.stats.bootstrap import bootstrap_ci
 
 CLUSTER_SIZE = 5
 

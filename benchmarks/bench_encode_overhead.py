@@ -8,7 +8,7 @@ Four image-throughput figures for one model, batch size and thread count (fp32, 
 2. **bare loop, in memory** — the same images, batch size and floors, written by hand: the
    model's image processor, ``get_image_features`` under ``torch.inference_mode``, L2
    normalisation in numpy. No embedlab code in the timed loop.
-3. **quality path** — :class:`embedlab.models.encode.EmbeddingProvider` over the same images
+3. **quality path** — :class:`embedlab.embedding.provider.EmbeddingProvider` over the same images
    saved as JPEG files (a fresh cache folder, so everything is computed): decoding in its
    prefetch thread pool, the model call, the NaN check and the cache writes. Items / seconds of
    its own timing record. One pass over ``--n-images`` after a one-batch warm-up pass.
@@ -100,7 +100,7 @@ def bare_memory(encoder: Any, args: argparse.Namespace) -> float:
 
 
 def quality_path(encoder: Any, paths: list[Path], cache: Path, tag: str, workers: int) -> float:
-    from embedlab.models.encode import EmbeddingProvider
+    from embedlab.embedding.provider import EmbeddingProvider
 
     provider = EmbeddingProvider(encoder.spec, cache / tag, workers=workers)
     provider._encoder = encoder  # reuse the loaded model: the timing must not include loading

@@ -12,7 +12,8 @@ import pytest
 from embedlab.config.run import RunConfig
 from embedlab.data.images import load_image
 from embedlab.data.registry import DatasetRequest, load_dataset
-from embedlab.engine import run
+from embedlab.data.types import ImageTextDataset
+from embedlab.verbs.run import run
 
 pytest.importorskip("clip_benchmark", reason="CLIP_benchmark comes with the [dev] extra")
 
@@ -25,7 +26,7 @@ def _clip_benchmark_metrics(model_dir: Path, shapes_dir: Path, cache: Path) -> d
     model, _, preprocess = open_clip.create_model_and_transforms(f"local-dir:{model_dir}")
     tokenizer = open_clip.get_tokenizer(f"local-dir:{model_dir}")
     model.eval()
-    data = load_dataset(DatasetRequest("shapes", shapes_dir, cache))
+    data = load_dataset(DatasetRequest("shapes", shapes_dir, cache), ImageTextDataset)
     captions: list[list[str]] = [[] for _ in data.image_ids]
     for text, image in zip(data.captions, data.caption_image, strict=True):
         captions[int(image)].append(text)

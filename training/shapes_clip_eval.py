@@ -26,6 +26,7 @@ from shapes_clip_data import read_entries, scene_of
 from embedlab.data.registry import DatasetRequest, load_dataset
 from embedlab.data.shapes_pairs import caption, load_shapes_pairs, swapped
 from embedlab.data.shapes_scene import INVERSE, Scene
+from embedlab.data.types import ImageTextDataset
 from embedlab.metrics.retrieval import retrieval_metrics
 from embedlab.models.base import Encoder
 from embedlab.models.registry import get_source, parse_model
@@ -59,7 +60,9 @@ def embed_texts(encoder: Encoder, texts: Sequence[str]) -> NDArray[np.float32]:
 
 def retrieval(encoder: Encoder, data_dir: Path, cache_dir: Path) -> dict[str, Any]:
     """Recall@K of every retrieval protocol on the shapes set in ``data_dir``, with chance."""
-    data = load_dataset(DatasetRequest(name="shapes", data_dir=data_dir, cache_dir=cache_dir))
+    data = load_dataset(
+        DatasetRequest(name="shapes", data_dir=data_dir, cache_dir=cache_dir), ImageTextDataset
+    )
     images = embed_images(encoder, data.image_paths)
     texts = embed_texts(encoder, data.captions)
     ranks = rank_protocols(texts, images, data.caption_image)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def run(config: RunConfig) -> RunLog:
     """Run ``config`` (models × tasks), write ``results.json`` into ``config.out``, return it."""
-    from embedlab.engine import run as _run
+    from embedlab.verbs.run import run as _run
 
     return _run(config)
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from embedlab.cli.app import app
 from embedlab.errors import ResultsError
-from tests.test_compare import correlated_ranks, make_run
+from tests.verbs.test_compare import correlated_ranks, make_run
 
 
 @pytest.fixture()

@@ -20,7 +20,7 @@ def _write(root: Path, lines: list[object | str]) -> Path:
 
 
 def _load(root: Path) -> ImageTextDataset:
-    return load_dataset(DatasetRequest("captions", root, root / "cache"))
+    return load_dataset(DatasetRequest("captions", root, root / "cache"), ImageTextDataset)
 
 
 def test_loads_ids_paths_and_captions(tmp_path: Path) -> None:
@@ -47,7 +47,7 @@ def test_loads_ids_paths_and_captions(tmp_path: Path) -> None:
 
 def test_needs_a_data_dir(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="--data-dir"):
-        load_dataset(DatasetRequest("captions", None, tmp_path))
+        load_dataset(DatasetRequest("captions", None, tmp_path), ImageTextDataset)
 
 
 def test_missing_file_names_it(tmp_path: Path) -> None:

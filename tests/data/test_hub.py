@@ -56,7 +56,9 @@ def coco_hub(image_server: ImageServer, tmp_path: Path) -> Path:
 
 
 def _load(name: str, hub_id: str | Path, cache: Path, split: str = "test") -> ImageTextDataset:
-    return load_dataset(DatasetRequest(name, None, cache, split=split, hub_id=str(hub_id)))
+    return load_dataset(
+        DatasetRequest(name, None, cache, split=split, hub_id=str(hub_id)), ImageTextDataset
+    )
 
 
 def test_coco_rows_are_downloaded_and_loaded(
@@ -244,5 +246,5 @@ def test_default_hub_ids(
         yield {"filename": "a.png", "cocoid": 9, "sentences": ["x"], "url": png.as_uri()}
 
     monkeypatch.setattr(hub_module, "open_rows", fake_rows)
-    ds = load_dataset(DatasetRequest(name, None, tmp_path / "cache"))
+    ds = load_dataset(DatasetRequest(name, None, tmp_path / "cache"), ImageTextDataset)
     assert asked == [(hub_id, "test")] and ds.source == hub_id

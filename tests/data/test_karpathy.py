@@ -20,7 +20,9 @@ from tests.fixtures.datasets import (
 
 
 def _coco(data_dir: Path, split: str = "test") -> ImageTextDataset:
-    return load_dataset(DatasetRequest("coco-karpathy", data_dir, data_dir / "cache", split=split))
+    return load_dataset(
+        DatasetRequest("coco-karpathy", data_dir, data_dir / "cache", split=split), ImageTextDataset
+    )
 
 
 def test_coco_test_split_ids_captions_and_mapping(coco_dir: Path) -> None:
@@ -55,7 +57,9 @@ def test_coco_falls_back_to_imgid_without_cocoid(tmp_path: Path) -> None:
 
 
 def test_flickr_ids_are_stems_and_filepath_may_be_missing(flickr_dir: Path) -> None:
-    ds = load_dataset(DatasetRequest("flickr30k", flickr_dir, flickr_dir / "cache"))
+    ds = load_dataset(
+        DatasetRequest("flickr30k", flickr_dir, flickr_dir / "cache"), ImageTextDataset
+    )
     assert ds.image_ids == ["1000092795", "1000268201"]
     assert ds.image_paths == [flickr_dir / "1000092795.jpg", flickr_dir / "1000268201.jpg"]
     assert ds.captions == ["f a", "f b", "f c", "f f", "f g"]
@@ -71,7 +75,7 @@ def test_missing_json_names_the_expected_file(tmp_path: Path) -> None:
 
 def test_flickr_missing_json_names_its_file(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"dataset_flickr30k\.json"):
-        load_dataset(DatasetRequest("flickr30k", tmp_path, tmp_path / "cache"))
+        load_dataset(DatasetRequest("flickr30k", tmp_path, tmp_path / "cache"), ImageTextDataset)
 
 
 def test_not_json(tmp_path: Path) -> None:
@@ -159,7 +163,7 @@ def test_flickr_entry_without_filename(tmp_path: Path) -> None:
     del images[0]["filename"]
     _write_flickr_json(tmp_path, images)
     with pytest.raises(DataError, match=r"images\[0\] has no 'filename'"):
-        load_dataset(DatasetRequest("flickr30k", tmp_path, tmp_path / "cache"))
+        load_dataset(DatasetRequest("flickr30k", tmp_path, tmp_path / "cache"), ImageTextDataset)
 
 
 def _write_flickr_json(root: Path, images: list[dict[str, object]]) -> None:
@@ -168,5 +172,5 @@ def _write_flickr_json(root: Path, images: list[dict[str, object]]) -> None:
 
 def test_flickr_helper_writes_loadable_folder(tmp_path: Path) -> None:
     root = write_karpathy_flickr(tmp_path / "f", flickr_images()[:1])
-    ds = load_dataset(DatasetRequest("flickr30k", root, tmp_path / "cache"))
+    ds = load_dataset(DatasetRequest("flickr30k", root, tmp_path / "cache"), ImageTextDataset)
     assert ds.image_ids == ["1000092795"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from embedlab.data import DATASETS, DatasetRequest, dataset_names, load_dataset
+from embedlab.data.types import ImageTextDataset
 from embedlab.errors import UnknownNameError
 
 
@@ -18,4 +19,4 @@ def test_builtin_datasets_are_registered() -> None:
 
 def test_unknown_name_lists_valid_names(tmp_path: Path) -> None:
     with pytest.raises(UnknownNameError, match=r"unknown dataset 'coco'.*coco-karpathy.*shapes"):
-        load_dataset(DatasetRequest("coco", None, tmp_path))
+        load_dataset(DatasetRequest("coco", None, tmp_path), ImageTextDataset)

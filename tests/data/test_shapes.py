@@ -14,6 +14,7 @@ from PIL import Image
 from embedlab.data import DatasetRequest, load_dataset
 from embedlab.data.shapes import JSON_NAME, default_shapes_dir, generate_shapes
 from embedlab.data.shapes_scene import COLORS, RELATIONS, SHAPES, max_scenes
+from embedlab.data.types import ImageTextDataset
 from embedlab.errors import ConfigError, DataError
 from tests.fixtures.datasets import SHAPES_N_IMAGES
 
@@ -94,7 +95,7 @@ def test_pictures_match_their_relation(tmp_path: Path) -> None:
 
 
 def test_dataset_from_data_dir(shapes_dir: Path, tmp_path: Path) -> None:
-    ds = load_dataset(DatasetRequest("shapes", shapes_dir, tmp_path))
+    ds = load_dataset(DatasetRequest("shapes", shapes_dir, tmp_path), ImageTextDataset)
     doc = _doc(shapes_dir)
     assert ds.n_images == SHAPES_N_IMAGES
     assert ds.image_ids[0] == "s0-64px-00000"
@@ -104,11 +105,11 @@ def test_dataset_from_data_dir(shapes_dir: Path, tmp_path: Path) -> None:
 
 
 def test_default_set_is_generated_once(tmp_path: Path) -> None:
-    ds = load_dataset(DatasetRequest("shapes", None, tmp_path))
+    ds = load_dataset(DatasetRequest("shapes", None, tmp_path), ImageTextDataset)
     assert ds.n_images == 200 and ds.split == "test"
     root = default_shapes_dir(tmp_path)
     stamp = (root / JSON_NAME).stat().st_mtime_ns
-    again = load_dataset(DatasetRequest("shapes", None, tmp_path))
+    again = load_dataset(DatasetRequest("shapes", None, tmp_path), ImageTextDataset)
     assert (root / JSON_NAME).stat().st_mtime_ns == stamp
     assert again.fingerprint == ds.fingerprint
     assert [p.name for p in (tmp_path / "shapes").iterdir()] == [root.name]  # no staging left
@@ -122,7 +123,7 @@ def test_default_set_replaces_an_incomplete_folder(tmp_path: Path) -> None:
 
 def test_wrong_split_lists_the_generated_one(shapes_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"no image with split 'val'.*test \(24 images\)"):
-        load_dataset(DatasetRequest("shapes", shapes_dir, tmp_path, split="val"))
+        load_dataset(DatasetRequest("shapes", shapes_dir, tmp_path, split="val"), ImageTextDataset)
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,15 @@ import numpy as np
 import pytest
 
 from embedlab.errors import ConfigError, UnknownNameError
-from embedlab.models.arch import ARCH_SOURCE, arch_config, parse_arch_config, shipped_configs
-from embedlab.models.arch_tokenizer import ArchTokenizer
+from embedlab.models.encoders.hash_tokenizer import ArchTokenizer
 from embedlab.models.registry import parse_model
-from embedlab.perf.prepared import PreparedEncoder
+from embedlab.models.sources.arch import (
+    ARCH_SOURCE,
+    arch_config,
+    parse_arch_config,
+    shipped_configs,
+)
+from embedlab.perf.call_stages import PreparedEncoder
 from tests.models._helpers import TEXTS, sample_images
 
 SHIPPED = {
@@ -113,7 +118,7 @@ def test_weights_are_seeded() -> None:
     spec = parse_model("arch:openai/clip-vit-base-patch16")
     import transformers
 
-    from embedlab.models.arch_encoder import build_model
+    from embedlab.models.sources.arch import build_model
 
     a = build_model(transformers, arch_config(spec.ref), seed=0)
     b = build_model(transformers, arch_config(spec.ref), seed=0)
@@ -123,7 +128,7 @@ def test_weights_are_seeded() -> None:
 
 def test_quality_runs_refuse_random_weights(tmp_path: Path) -> None:
     from embedlab.config.run import RunConfig
-    from embedlab.engine import run
+    from embedlab.verbs.run import run
 
     config = RunConfig(models=["arch:openai/clip-vit-base-patch16"], tasks=["shapes"],
                        out=tmp_path, cache_dir=tmp_path / "cache")  # fmt: skip

@@ -19,8 +19,8 @@ from embedlab.data.types import ImageTextDataset
 from embedlab.errors import UnknownNameError
 from embedlab.metrics.retrieval import retrieval_metrics
 from embedlab.models.base import Encoder
-from embedlab.models.builtin import WEIGHTS_DIR, builtin_path
 from embedlab.models.registry import get_source, parse_model
+from embedlab.models.sources.builtin import WEIGHTS_DIR, builtin_path
 from embedlab.scoring.retrieval import rank_protocols
 from tests.models._helpers import TEXTS, assert_unit_rows, row_cosines, sample_images
 
@@ -112,7 +112,9 @@ def held_out(tmp_path_factory: pytest.TempPathFactory) -> ImageTextDataset:
     """
     root = tmp_path_factory.mktemp("held_out")
     folder = generate_shapes(root / "shapes", n_images=200, seed=0, split="test")
-    return load_dataset(DatasetRequest(name="shapes", data_dir=folder, cache_dir=root))
+    return load_dataset(
+        DatasetRequest(name="shapes", data_dir=folder, cache_dir=root), ImageTextDataset
+    )
 
 
 def test_retrieval_on_the_held_out_default_shapes_set(

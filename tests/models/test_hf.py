@@ -11,7 +11,7 @@ import pytest
 from numpy.typing import NDArray
 
 from embedlab.errors import ModelError
-from embedlab.models.hf_encoder import HFEncoder
+from embedlab.models.encoders.transformers_dual import HFEncoder
 from embedlab.models.registry import get_source, parse_model
 from tests.models._helpers import TEXTS, assert_unit_rows, row_cosines, sample_images
 

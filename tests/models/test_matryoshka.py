@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from embedlab.errors import ModelError
-from embedlab.models.fake import FAKE_SOURCE
 from embedlab.models.matryoshka import (
     MatryoshkaEncoder,
     MatryoshkaSource,
@@ -19,6 +18,7 @@ from embedlab.models.matryoshka import (
     with_dim,
 )
 from embedlab.models.registry import parse_model
+from embedlab.models.sources.fake import FAKE_SOURCE
 
 
 def test_truncate_then_renormalise_by_hand() -> None:

@@ -9,7 +9,7 @@ import pytest
 from numpy.typing import NDArray
 
 from embedlab.errors import ModelError
-from embedlab.models.open_clip_encoder import OpenClipEncoder
+from embedlab.models.encoders.open_clip_dual import OpenClipEncoder
 from embedlab.models.registry import get_source, parse_model
 from tests.models._helpers import TEXTS, assert_unit_rows, row_cosines, sample_images
 

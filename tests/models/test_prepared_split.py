@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from embedlab.errors import ModelError
-from embedlab.models.hf_text import HFTextEncoder
 from embedlab.models.registry import get_source, parse_model
+from embedlab.models.sources.hf_text import HFTextEncoder
+from embedlab.perf.call_stages import END_TO_END, PreparedEncoder, call_stages
 from embedlab.perf.measure import SpeedInputs, measure_case
-from embedlab.perf.prepared import END_TO_END, PreparedEncoder, call_stages
 from embedlab.perf.runner import TimingPlan
 from embedlab.perf.timer import Timer
 from tests.models._helpers import TEXTS, sample_images

@@ -23,7 +23,7 @@ def offline_empty_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 def describe(text: str) -> dict[str, object]:
     spec = parse_model(text)
-    info = get_source(spec).describe(spec)  # type: ignore[attr-defined]
+    info = get_source(spec).describe(spec)
     assert isinstance(info, dict)
     return info
 

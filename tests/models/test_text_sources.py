@@ -13,9 +13,9 @@ from numpy.typing import NDArray
 
 from embedlab.errors import ModelError
 from embedlab.models import text_weights
-from embedlab.models.hf_text import HFTextEncoder
+from embedlab.models.encoders.sentence_transformers import STEncoder
 from embedlab.models.registry import get_source, parse_model
-from embedlab.models.sentence_transformers import STEncoder
+from embedlab.models.sources.hf_text import HFTextEncoder
 
 st = pytest.importorskip("sentence_transformers")
 torch = pytest.importorskip("torch")

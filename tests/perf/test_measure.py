@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from embedlab.models.base import ModelSpec
-from embedlab.models.fake import FAKE_SOURCE
+from embedlab.models.sources.fake import FAKE_SOURCE
 from embedlab.perf.measure import SpeedInputs, first_call_row, measure_case, parity_rows
 from embedlab.perf.runner import TimingPlan
 from embedlab.perf.timer import Timer

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from embedlab.cli.app import app
 from embedlab.errors import ConfigError
-from embedlab.metrics.repeats import repeat_summary
 from embedlab.perf.config import SpeedConfig
 from embedlab.perf.measure import SpeedInputs, measure_case
 from embedlab.perf.output import build_runlog
@@ -23,6 +22,7 @@ from embedlab.perf.sweep import SweepResult
 from embedlab.perf.timer import Timer
 from embedlab.report.speed import REPEATS_FOOTNOTE, speed_table
 from embedlab.results.schema import SpeedRow
+from embedlab.stats.repeats import repeat_summary
 from tests.perf._fakes import FakeClock, SplitEncoder
 
 BATCH, PREP, MODEL, DRIFT = 2, 1 / 1024, 3 / 1024, 1 / 1024

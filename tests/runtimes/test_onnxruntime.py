@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from embedlab.embedding.provider import EmbeddingProvider
 from embedlab.errors import ConfigError, MissingDependencyError
 from embedlab.models.base import ModelSpec
-from embedlab.models.encode import EmbeddingProvider
 from embedlab.models.registry import parse_model
 from embedlab.runtimes import RuntimeOptions, load_encoder, onnx_export, parity, runtime_info
 from embedlab.runtimes.towers import TowerEncoder

@@ -1,13 +1,15 @@
 """The prepared split of :class:`TowerEncoder`: preprocessor arrays, then executor + normalise.
 
 With onnxruntime on the tiny models, ``encode_*`` must be exactly
-``forward_prepared(prepare_*)``; with a recording preprocessor and fake executors, the text
-role must reach ``Preprocessor.text_arrays`` and each modality its own tower.
+``forward_prepared(prepare_*)`` and agree with the torch encoder; with a recording
+preprocessor and fake executors, the speed harness's ``preprocess`` stage must run only the
+preprocessor and its ``model`` stage only the tower, the text role must reach
+``Preprocessor.text_arrays`` and each modality its own tower.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,13 @@ from numpy.typing import NDArray
 
 from embedlab.errors import BackendError
 from embedlab.models.base import ModelSpec, Role
-from embedlab.perf.prepared import PreparedEncoder
+from embedlab.models.exportable import Arrays, Preprocessor
+from embedlab.perf.call_stages import call_stages
 from embedlab.runtimes import RuntimeOptions, load_encoder
-from embedlab.runtimes.base import Arrays, Preprocessor, RuntimeInfo
+from embedlab.runtimes.base import RuntimeInfo
 from embedlab.runtimes.towers import TowerEncoder
-from tests.models._helpers import TEXTS, sample_images
-from tests.runtimes.conftest import TINY_MODELS, tiny_spec
+from tests.models._helpers import TEXTS, row_cosines, sample_images
+from tests.runtimes.conftest import TINY_MODELS, Pair, tiny_spec
 
 
 @dataclass
@@ -50,14 +53,54 @@ def _text_tower(arrays: Arrays) -> NDArray[np.float32]:
     return arrays["input_ids"]
 
 
-def _fake_encoder(preprocessor: Preprocessor) -> TowerEncoder:
+def _fake_encoder(preprocessor: Preprocessor, *, normalize: bool = True) -> TowerEncoder:
     spec = ModelSpec(source="fake", ref="3", runtime="fake")
     info = RuntimeInfo("fake", "fp32", "cpu", 1)
-    return TowerEncoder(spec, preprocessor, _image_tower, _text_tower, info)
+    return TowerEncoder(spec, preprocessor, _image_tower, _text_tower, info, normalize=normalize)
 
 
-def test_tower_encoder_is_a_prepared_encoder() -> None:
-    assert isinstance(_fake_encoder(RecordingPreprocessor()), PreparedEncoder)
+def _unit_rows(rows: list[list[float]]) -> NDArray[np.float64]:
+    array = np.asarray(rows, dtype=np.float64)
+    return np.asarray(array / np.linalg.norm(array, axis=1, keepdims=True), dtype=np.float64)
+
+
+@pytest.mark.parametrize("modality", ["image", "text"])
+def test_speed_stages_run_the_preprocessor_then_the_tower(modality: Any) -> None:
+    preprocessor = RecordingPreprocessor()
+    towers: list[str] = []
+
+    def logged(name: str, tower: Callable[[Arrays], NDArray[np.float32]]) -> Any:
+        def run(arrays: Arrays) -> NDArray[np.float32]:
+            towers.append(name)
+            return tower(arrays)
+
+        return run
+
+    spec = ModelSpec(source="fake", ref="3", runtime="fake")
+    info = RuntimeInfo("fake", "fp32", "cpu", 1)
+    encoder = TowerEncoder(
+        spec, preprocessor, logged("image", _image_tower), logged("text", _text_tower), info
+    )
+    batch: list[Any] = sample_images(2) if modality == "image" else ["ab", "abcd"]
+    stages = call_stages(encoder, modality, batch)
+    assert [name for name, _ in stages] == ["preprocess", "model"]
+    (_, preprocess), (_, model) = stages
+    prepared = preprocess(None)
+    assert towers == []  # preprocessing alone runs no tower
+    assert preprocessor.roles == ([] if modality == "image" else ["query"])
+    embeddings = model(prepared)
+    assert towers == [modality] and len(preprocessor.roles) <= 1  # the model stage: tower only
+    expected = [[1.0] * 3] * 2 if modality == "image" else [[1.0, 2.0], [1.0, 4.0]]
+    np.testing.assert_allclose(embeddings, _unit_rows(expected), rtol=1e-6)
+
+
+def test_dot_product_models_keep_raw_tower_outputs() -> None:
+    encoder = _fake_encoder(RecordingPreprocessor(), normalize=False)
+    texts = encoder.forward_prepared("text", encoder.prepare_texts(["ab", "abcd"], "document"))
+    np.testing.assert_array_equal(texts, [[-1.0, 2.0], [-1.0, 4.0]])
+    images = encoder.forward_prepared("image", encoder.prepare_images(sample_images(1)))
+    np.testing.assert_array_equal(images, [[2.0, 2.0, 2.0]])
+    assert texts.dtype == images.dtype == np.float32
 
 
 @pytest.mark.parametrize("role", ["query", "document"])
@@ -94,17 +137,31 @@ def ort_encoder(request: pytest.FixtureRequest, exports_cache: Path) -> Any:
     if request.param == "tiny_open_clip_dir":
         pytest.importorskip("open_clip")
     spec = tiny_spec(request, request.param, runtime="onnxruntime")
-    return load_encoder(spec, RuntimeOptions(cache_dir=exports_cache, threads=1))
+    encoder = load_encoder(spec, RuntimeOptions(cache_dir=exports_cache, threads=1))
+    assert isinstance(encoder, TowerEncoder)  # the class under test, not a wrapper around it
+    return request.param, encoder
 
 
-def test_ort_encoder_is_prepared_and_split_exactly(ort_encoder: Any) -> None:
-    assert isinstance(ort_encoder, TowerEncoder)
-    assert isinstance(ort_encoder, PreparedEncoder)
+def test_ort_prepared_path_is_encode_exactly_and_matches_torch(
+    ort_encoder: Any, torch_reference: Callable[[str], Pair]
+) -> None:
+    fixture, encoder = ort_encoder
+    reference_images, reference_texts = torch_reference(fixture)
     images = sample_images()
-    prepared = ort_encoder.prepare_images(images)
+    prepared = encoder.prepare_images(images)
     assert all(isinstance(array, np.ndarray) for array in prepared.values())
-    split = ort_encoder.forward_prepared("image", prepared)
-    np.testing.assert_array_equal(ort_encoder.encode_images(images), split)
+    kept = {name: array.copy() for name, array in prepared.items()}
+    split = encoder.forward_prepared("image", prepared)
+    for name, array in kept.items():  # the speed loop may feed the same arrays again
+        np.testing.assert_array_equal(prepared[name], array)
+    np.testing.assert_array_equal(encoder.forward_prepared("image", prepared), split)
+    np.testing.assert_array_equal(encoder.encode_images(images), split)
+    assert split.shape == reference_images.shape
+    assert row_cosines(reference_images, split).min() >= 0.9999
     for role in ("query", "document"):
-        texts = ort_encoder.forward_prepared("text", ort_encoder.prepare_texts(TEXTS, role))
-        np.testing.assert_array_equal(ort_encoder.encode_texts(TEXTS, role=role), texts)
+        texts = encoder.forward_prepared("text", encoder.prepare_texts(TEXTS, role))
+        np.testing.assert_array_equal(encoder.encode_texts(TEXTS, role=role), texts)
+        assert texts.shape == reference_texts.shape
+        assert row_cosines(reference_texts, texts).min() >= 0.9999
+    (_, preprocess), (_, model) = call_stages(encoder, "text", TEXTS)
+    np.testing.assert_array_equal(model(preprocess(None)), encoder.encode_texts(TEXTS))

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from embedlab.errors import ConfigError, UnknownNameError
-from embedlab.models.fake import FakeEncoder
 from embedlab.models.registry import parse_model
+from embedlab.models.sources.fake import FakeEncoder
 from embedlab.runtimes import RUNTIMES, RuntimeOptions, load_encoder, parity, runtime_info
 from tests.runtimes.conftest import Pair, embed
 

@@ -1,55 +1,53 @@
-"""A stand-in for the embedding provider whose vectors are given per id, for pair-choice tests.
+"""Hand-made embeddings for task tests: the shipped StubEmbedder with vectors per id or text.
 
-Tasks only call ``images(dataset, ids, paths)`` and ``texts(dataset, ids, texts, role)``; this
-stub looks every id up in the dictionaries it was given (texts may also be looked up by their
-text) and records the calls, so a test fixes the similarity matrix exactly.
+Tasks only see the :class:`~embedlab.embedding.contract.Embedder` contract; these helpers build
+a :class:`~embedlab.embedding.stub.StubEmbedder` whose handler looks every id up in the mapping
+(or calls the function) it was given — texts may also be looked up by the text itself — so a
+test fixes the similarity matrix exactly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from embedlab.tasks.base import TaskContext, TaskOptions
+from embedlab.embedding.stub import EmbedRequest, StubEmbedder
+from embedlab.tasks.base import TaskContext
 
 
-@dataclass
-class StubProvider:
+def pair_embedder(
+    image_vectors: Mapping[str, Any] | Callable[[str], Any],
+    text_vectors: Mapping[str, Any] | Callable[[str, str], Any],
+) -> StubEmbedder:
     """Vectors by image id and by text id (or, failing that, by the text itself)."""
 
-    image_vectors: Mapping[str, Any] | Callable[[str], Any]
-    text_vectors: Mapping[str, Any] | Callable[[str, str], Any]
-    calls: list[tuple[str, str, int]] = field(default_factory=list)
-
-    def images(self, dataset: str, ids: list[str], paths: list[Path]) -> np.ndarray:
-        self.calls.append(("images", dataset, len(ids)))
-        assert len(set(ids)) == len(ids) == len(paths)
-        get = self.image_vectors
-        rows = [get(i) if callable(get) else get[i] for i in ids]
-        return np.asarray(rows, dtype=np.float32)
-
-    def texts(
-        self, dataset: str, ids: list[str], texts: list[str], role: str = "query"
-    ) -> np.ndarray:
-        self.calls.append(("texts", dataset, len(ids)))
-        assert len(set(ids)) == len(ids) == len(texts)
-        get = self.text_vectors
+    def handler(request: EmbedRequest) -> np.ndarray:
+        assert len(set(request.ids)) == len(request.ids)
+        if request.modality == "image":
+            get_image = image_vectors
+            return np.asarray(
+                [get_image(i) if callable(get_image) else get_image[i] for i in request.ids]
+            )
+        get = text_vectors
         rows = []
-        for i, t in zip(ids, texts, strict=True):
+        for i, t in zip(request.ids, request.items, strict=True):
             if callable(get):
                 rows.append(get(i, t))
             else:
                 rows.append(get[i] if i in get else get[t])
-        return np.asarray(rows, dtype=np.float32)
+        return np.asarray(rows)
+
+    return StubEmbedder(handler)
 
 
-def context(
-    embed: StubProvider, data_dir: Path | None, cache_dir: Path, **options: Any
-) -> TaskContext:
-    """A TaskContext around the stub (the tasks only use ``images`` and ``texts``)."""
-    opts = TaskOptions(data_dir=data_dir, cache_dir=cache_dir, **options)
-    return TaskContext(options=opts, embed=embed)  # type: ignore[arg-type]
+def calls(stub: StubEmbedder) -> list[tuple[str, str, int]]:
+    """``(images|texts, dataset, n items)`` of every request, in order."""
+    return [(f"{r.modality}s", r.dataset, len(r.ids)) for r in stub.requests]
+
+
+def context(embed: StubEmbedder, cache_dir: Path) -> TaskContext:
+    """A TaskContext around the stub."""
+    return TaskContext(embed=embed, cache_dir=cache_dir)

@@ -13,10 +13,11 @@ from numpy.typing import NDArray
 
 from embedlab.data.beir import load_beir
 from embedlab.data.beir_synthetic import generate_beir_synthetic
+from embedlab.embedding.provider import EmbeddingProvider
 from embedlab.errors import ConfigError, DataError
-from embedlab.models.encode import EmbeddingProvider
 from embedlab.models.registry import get_source, parse_model
-from embedlab.tasks.base import TASKS, TaskContext, TaskOptions, TaskResult
+from embedlab.tasks.base import TASKS, TaskContext, TaskResult
+from embedlab.tasks.beir import BeirParams
 
 
 def run_task(
@@ -26,9 +27,9 @@ def run_task(
     protocols: tuple[str, ...] = (),
     task: str = "beir",
 ) -> TaskResult:
-    options = TaskOptions(data_dir=data_dir, cache_dir=cache, protocols=protocols, chunk_mb=1)
+    params = BeirParams(data_dir=data_dir, protocols=protocols)
     provider = EmbeddingProvider(parse_model(model, batch_size=16), cache)
-    return TASKS.get(task)(task, options).run(TaskContext(options=options, embed=provider))
+    return TASKS.get(task).build(task, params).run(TaskContext(provider, cache, chunk_mb=1))
 
 
 def trec_rankings(scores: NDArray[np.floating], doc_ids: Sequence[str]) -> list[list[str]]:

@@ -7,21 +7,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embedlab.embedding.stub import StubEmbedder
 from embedlab.errors import ConfigError
-from embedlab.tasks.aro import make_order, make_vg
-from embedlab.tasks.base import TaskOptions
-from embedlab.tasks.sugarcrepe import make_sugarcrepe
+from embedlab.tasks.aro import OrderParams, VGParams, make_order, make_vg
+from embedlab.tasks.sugarcrepe import SugarCrepeParams, make_sugarcrepe
 from tests.data.test_aro_data import vg_item, write_vg
 from tests.data.test_sugarcrepe_data import write_sugarcrepe
 from tests.fixtures.datasets import coco_images, write_karpathy_coco
-from tests.tasks.pair_stub import StubProvider, context
+from tests.tasks.pair_stub import calls, context, pair_embedder
 
 ONE = np.asarray([1.0, 0.0])
 
 
-def scalar_texts(scores: dict[str, float]) -> StubProvider:
+def scalar_texts(scores: dict[str, float]) -> StubEmbedder:
     """Every image is e0 and a caption's vector is (s, 0): s(caption, image) = s exactly."""
-    return StubProvider(
+    return pair_embedder(
         lambda image_id: ONE,
         lambda text_id, text: np.asarray([scores[text], 0.0]),
     )
@@ -37,10 +37,8 @@ def test_sugarcrepe_subsets_macro_and_pooled(tmp_path: Path) -> None:
         "swap_att true 1": 0.2, "swap_att false 1": 0.3,
     }  # fmt: skip
     protocols = ("swap_obj", "swap_att", "macro", "pooled")
-    options = TaskOptions(data_dir=root, cache_dir=tmp_path, protocols=protocols)
-    result = make_sugarcrepe("sugarcrepe", options).run(
-        context(scalar_texts(scores), root, tmp_path)
-    )
+    options = SugarCrepeParams(data_dir=root, protocols=protocols)
+    result = make_sugarcrepe("sugarcrepe", options).run(context(scalar_texts(scores), tmp_path))
     values = {m.protocol: (m.value, m.n) for m in result.metrics}
     assert values == {"swap_obj": (1.0, 2), "swap_att": (0.0, 2), "macro": (0.5, 4),
                       "pooled": (0.5, 4)}  # fmt: skip
@@ -54,12 +52,12 @@ def test_sugarcrepe_subsets_macro_and_pooled(tmp_path: Path) -> None:
 
 def test_sugarcrepe_needs_data_dir_and_known_protocols(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="valid: add_obj"):
-        make_sugarcrepe("sugarcrepe", TaskOptions(tmp_path, tmp_path, protocols=("swap",)))
-    task = make_sugarcrepe("sugarcrepe", TaskOptions(None, tmp_path))
+        make_sugarcrepe("sugarcrepe", SugarCrepeParams(data_dir=tmp_path, protocols=("swap",)))
+    task = make_sugarcrepe("sugarcrepe", SugarCrepeParams())
     assert task.subsets == ("add_obj", "add_att", "replace_obj", "replace_att", "replace_rel",
                             "swap_obj", "swap_att")  # fmt: skip
     with pytest.raises(ConfigError, match="needs --data-dir"):
-        task.run(context(scalar_texts({}), None, tmp_path))
+        task.run(context(scalar_texts({}), tmp_path))
 
 
 def test_sugarcrepe_matches_an_independent_computation(tmp_path: Path) -> None:
@@ -71,9 +69,9 @@ def test_sugarcrepe_matches_an_independent_computation(tmp_path: Path) -> None:
         return vec.setdefault(text, rng.integers(-2, 3, size=4).astype(np.float64))
 
     images = {f"0000000000{k:02d}.jpg": rng.integers(-2, 3, size=4).astype(float) for k in (1, 2)}
-    stub = StubProvider(images, text)
-    result = make_sugarcrepe("sugarcrepe", TaskOptions(root, tmp_path)).run(
-        context(stub, root, tmp_path)
+    stub = pair_embedder(images, text)
+    result = make_sugarcrepe("sugarcrepe", SugarCrepeParams(data_dir=root)).run(
+        context(stub, tmp_path)
     )
     pooled = next(o for o in result.outcomes if o.protocol == "pooled")
     expected = []
@@ -99,8 +97,8 @@ def test_vg_attribution_macro_keeps_groups_of_25(tmp_path: Path) -> None:
         right = i < 26
         scores[item["true_caption"]] = 0.8 if right else 0.2
         scores[item["false_caption"]] = 0.3
-    result = make_vg("aro-vg-attribution", TaskOptions(root, tmp_path)).run(
-        context(scalar_texts(scores), root, tmp_path)
+    result = make_vg("aro-vg-attribution", VGParams(data_dir=root)).run(
+        context(scalar_texts(scores), tmp_path)
     )
     values = {m.protocol: (m.value, m.n) for m in result.metrics}
     assert values["macro"] == (1.0, 26)
@@ -114,15 +112,15 @@ def test_vg_relation_macro_over_every_relation(tmp_path: Path) -> None:
     scores = {it["true_caption"]: 0.5 for it in items}
     scores.update({it["false_caption"]: 0.4 for it in items})
     scores[items[1]["true_caption"]] = 0.1  # one "eating" item wrong
-    result = make_vg("aro-vg-relation", TaskOptions(root, tmp_path)).run(
-        context(scalar_texts(scores), root, tmp_path)
+    result = make_vg("aro-vg-relation", VGParams(data_dir=root)).run(
+        context(scalar_texts(scores), tmp_path)
     )
     values = {m.protocol: m.value for m in result.metrics}
     assert values["macro"] == pytest.approx((1.0 + 0.5) / 2)
     assert values["pooled"] == pytest.approx(2 / 3)
     with pytest.raises(ConfigError, match="needs --data-dir"):
-        make_vg("aro-vg-relation", TaskOptions(None, tmp_path)).run(
-            context(scalar_texts(scores), None, tmp_path)
+        make_vg("aro-vg-relation", VGParams(data_dir=None)).run(
+            context(scalar_texts(scores), tmp_path)
         )
 
 
@@ -136,16 +134,14 @@ def test_coco_order_uses_the_karpathy_loader_and_shares_image_embeddings(tmp_pat
     def text(text_id: str, t: str) -> np.ndarray:
         return np.asarray([1.0 if text_id.endswith("#true") else 0.5, 0.0])
 
-    stub = StubProvider(lambda image_id: ONE, text)
-    result = make_order("aro-coco-order", TaskOptions(root, tmp_path)).run(
-        context(stub, root, tmp_path)
-    )
+    stub = pair_embedder(lambda image_id: ONE, text)
+    result = make_order("aro-coco-order", OrderParams(data_dir=root)).run(context(stub, tmp_path))
     (metric,) = result.metrics
     assert (metric.protocol, metric.metric, metric.value) == ("all", "accuracy", 1.0)
     n_test_captions = sum(len(e["sentences"]) for e in images if e["split"] == "test")
     assert metric.n == n_test_captions
-    assert stub.calls[0] == ("images", "coco-karpathy", 3)
-    assert stub.calls[1] == ("texts", "aro-coco-order", 5 * n_test_captions)
+    assert calls(stub)[0] == ("images", "coco-karpathy", 3)
+    assert calls(stub)[1] == ("texts", "aro-coco-order", 5 * n_test_captions)
     assert len(set(result.outcomes[0].cluster_ids)) == 3
     with pytest.raises(ConfigError):
-        make_order("aro-coco-order", TaskOptions(root, tmp_path, protocols=("macro",)))
+        make_order("aro-coco-order", OrderParams(data_dir=root, protocols=("macro",)))

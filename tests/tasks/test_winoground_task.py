@@ -7,16 +7,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embedlab.embedding.provider import EmbeddingProvider
+from embedlab.embedding.stub import StubEmbedder
 from embedlab.errors import ConfigError
-from embedlab.metrics.intervals import metric_rows
 from embedlab.models.base import ModelSpec
-from embedlab.models.encode import EmbeddingProvider
 from embedlab.results.outcomes import read_outcomes, write_outcomes
-from embedlab.tasks.base import TaskContext, TaskOptions
-from embedlab.tasks.shapes_pairs import make_shapes_pairs
-from embedlab.tasks.winoground import make_winoground
+from embedlab.stats.intervals import metric_rows
+from embedlab.tasks.base import TaskContext
+from embedlab.tasks.shapes_pairs import ShapesPairsParams, make_shapes_pairs
+from embedlab.tasks.winoground import WinogroundParams, make_winoground
 from tests.data.test_winoground_data import example, write_winoground
-from tests.tasks.pair_stub import StubProvider, context
+from tests.tasks.pair_stub import calls, context, pair_embedder
 
 # (s(c0,i0), s(c0,i1), s(c1,i0), s(c1,i1)) and tag of each item
 ITEMS = [
@@ -27,7 +28,7 @@ ITEMS = [
 ]
 
 
-def known_provider() -> StubProvider:
+def known_provider() -> StubEmbedder:
     """Image k of item n is the basis vector e_(2n+k); caption vectors hold the given sims."""
     dim = 2 * len(ITEMS)
     images, texts = {}, {}
@@ -38,7 +39,7 @@ def known_provider() -> StubProvider:
             vec = np.zeros(dim)
             vec[2 * n], vec[2 * n + 1] = a, b
             texts[f"{n}#caption_{k}"] = vec
-    return StubProvider(images, texts)
+    return pair_embedder(images, texts)
 
 
 @pytest.fixture
@@ -51,9 +52,9 @@ def _by_row(result: object) -> dict[tuple[str, str], object]:
 
 
 def test_known_similarities_give_known_scores(wg_dir: Path, tmp_path: Path) -> None:
-    task = make_winoground("winoground", TaskOptions(data_dir=wg_dir, cache_dir=tmp_path))
+    task = make_winoground("winoground", WinogroundParams(data_dir=wg_dir))
     stub = known_provider()
-    result = task.run(context(stub, wg_dir, tmp_path))
+    result = task.run(context(stub, tmp_path))
     rows = _by_row(result)
     expected = {
         "all": (2 / 4, 2 / 4, 1 / 4, 4),
@@ -73,7 +74,7 @@ def test_known_similarities_give_known_scores(wg_dir: Path, tmp_path: Path) -> N
     assert outcome.values["image_score"].tolist() == [1, 0, 0, 1]
     assert outcome.values["group_score"].tolist() == [1, 0, 0, 0]
     assert result.dataset.n_images == 8 and result.dataset.n_captions == 8
-    assert ("images", "winoground", 8) in stub.calls and ("texts", "winoground", 8) in stub.calls
+    assert ("images", "winoground", 8) in calls(stub) and ("texts", "winoground", 8) in calls(stub)
 
 
 def test_scores_match_an_independent_computation(tmp_path: Path) -> None:
@@ -87,9 +88,9 @@ def test_scores_match_an_independent_computation(tmp_path: Path) -> None:
         for key in [f"ex_{i}_img_{k}" for i in range(n) for k in (0, 1)]
         + [f"{i}#caption_{k}" for i in range(n) for k in (0, 1)]
     }
-    stub = StubProvider(vectors, vectors)
-    result = make_winoground("winoground", TaskOptions(root, tmp_path)).run(
-        context(stub, root, tmp_path)
+    stub = pair_embedder(vectors, vectors)
+    result = make_winoground("winoground", WinogroundParams(data_dir=root)).run(
+        context(stub, tmp_path)
     )
     text_ok, image_ok = [], []
     for i in range(n):
@@ -107,20 +108,22 @@ def test_scores_match_an_independent_computation(tmp_path: Path) -> None:
 
 
 def test_protocol_selection(wg_dir: Path, tmp_path: Path) -> None:
-    options = TaskOptions(data_dir=wg_dir, cache_dir=tmp_path, protocols=("tag=Both",))
-    result = make_winoground("winoground", options).run(context(known_provider(), wg_dir, tmp_path))
+    options = WinogroundParams(data_dir=wg_dir, protocols=("tag=Both",))
+    result = make_winoground("winoground", options).run(context(known_provider(), tmp_path))
     assert {m.protocol for m in result.metrics} == {"tag=Both"}
     with pytest.raises(ConfigError, match="'t2i' is not a winoground protocol"):
-        make_winoground("winoground", TaskOptions(wg_dir, tmp_path, protocols=("t2i",)))
-    missing = TaskOptions(data_dir=wg_dir, cache_dir=tmp_path, protocols=("tag=Nope",))
+        make_winoground("winoground", WinogroundParams(data_dir=wg_dir, protocols=("t2i",)))
+    missing = WinogroundParams(data_dir=wg_dir, protocols=("tag=Nope",))
     with pytest.raises(ConfigError, match="tags present: Both, Object, Relation"):
-        make_winoground("winoground", missing).run(context(known_provider(), wg_dir, tmp_path))
+        make_winoground("winoground", missing).run(context(known_provider(), tmp_path))
 
 
 def test_shapes_pairs_end_to_end_with_the_fake_encoder(shapes_dir: Path, tmp_path: Path) -> None:
     provider = EmbeddingProvider(ModelSpec(source="fake", ref="16"), tmp_path / "cache")
-    options = TaskOptions(data_dir=shapes_dir, cache_dir=tmp_path / "cache")
-    result = make_shapes_pairs("shapes-pairs", options).run(TaskContext(options, provider))
+    params = ShapesPairsParams(data_dir=shapes_dir)
+    result = make_shapes_pairs("shapes-pairs", params).run(
+        TaskContext(provider, tmp_path / "cache")
+    )
     protocols = [o.protocol for o in result.outcomes]
     assert protocols == ["all", "tag=colour-swap", "tag=relation-swap"]
     n_all = len(result.outcomes[0].query_ids)
@@ -147,8 +150,8 @@ def test_shapes_pairs_end_to_end_with_the_fake_encoder(shapes_dir: Path, tmp_pat
 
 def test_shapes_pairs_through_the_engine(tmp_path: Path) -> None:
     from embedlab.config.run import RunConfig
-    from embedlab.engine import run
     from embedlab.report.pair_choice import pair_choice_table
+    from embedlab.verbs.run import run
 
     config = RunConfig(
         models=["fake:16"],

@@ -18,14 +18,14 @@ import pytest
 from numpy.typing import NDArray
 from PIL import Image
 
+from embedlab.embedding.provider import EmbeddingProvider
 from embedlab.errors import ConfigError, DataError
-from embedlab.models.base import ModelSpec, Role
-from embedlab.models.encode import EmbeddingProvider
+from embedlab.models.base import ModelSpec, Role, SourceDefaults
 from embedlab.models.registry import MODEL_SOURCES
 from embedlab.results.outcomes import read_outcomes, write_outcomes
 from embedlab.scoring.classification import class_embeddings
-from embedlab.tasks.base import TASKS, TaskContext, TaskOptions, TaskResult
-from embedlab.tasks.zeroshot import make_zeroshot
+from embedlab.tasks.base import TASKS, TaskContext, TaskResult
+from embedlab.tasks.zeroshot import ZeroShotParams, make_zeroshot
 
 Colour = tuple[int, int, int]
 
@@ -54,7 +54,7 @@ class TableEncoder:
         return np.asarray([self.scenario.texts[t] for t in texts], np.float32)
 
 
-class TableSource:
+class TableSource(SourceDefaults):
     def fingerprint(self, spec: ModelSpec) -> str:
         return f"table/{spec.ref}"
 
@@ -77,10 +77,11 @@ def write_dataset(root: Path, files: dict[str, Colour], templates: list[str] | N
 
 
 def run_task(data_dir: Path, scenario: str, cache: Path, **options: object) -> TaskResult:
-    opts = TaskOptions(data_dir=data_dir, cache_dir=cache, **options)  # type: ignore[arg-type]
-    task = make_zeroshot("zeroshot", opts)
+    chunk_mb = int(options.pop("chunk_mb", 32))  # type: ignore[call-overload]
+    params = ZeroShotParams(data_dir=data_dir, **options)  # type: ignore[arg-type]
+    task = make_zeroshot("zeroshot", params)
     provider = EmbeddingProvider(ModelSpec(source="table", ref=scenario), cache)
-    return task.run(TaskContext(options=opts, embed=provider))
+    return task.run(TaskContext(provider, cache, chunk_mb=chunk_mb))
 
 
 def metric_map(result: TaskResult) -> dict[tuple[str, int | None], float]:
@@ -262,20 +263,20 @@ def test_unreadable_image_is_named(tmp_path: Path) -> None:
 
 
 def test_registered_as_zeroshot() -> None:
-    assert TASKS.get("zeroshot") is make_zeroshot
+    assert TASKS.get("zeroshot").build is make_zeroshot
 
 
 def test_factory_checks_options(tmp_path: Path) -> None:
     make = make_zeroshot
     with pytest.raises(ConfigError, match="needs --data-dir"):
-        make("zeroshot", TaskOptions(data_dir=None, cache_dir=tmp_path))
+        make("zeroshot", ZeroShotParams())
     with pytest.raises(ConfigError, match="'t2i' is not a zeroshot protocol"):
-        make("zeroshot", TaskOptions(data_dir=tmp_path, cache_dir=tmp_path, protocols=("t2i",)))
+        make("zeroshot", ZeroShotParams(data_dir=tmp_path, protocols=("t2i",)))
 
 
 def test_engine_run_with_the_fake_model(tmp_path: Path) -> None:
     from embedlab.config.run import RunConfig
-    from embedlab.engine import run
+    from embedlab.verbs.run import run
 
     data = write_dataset(tmp_path / "d", HAND_FILES, HAND_TEMPLATES)
     config = RunConfig(

@@ -38,8 +38,8 @@ def compare_command(
 ) -> None:
     """Compare the models of RUN folders pairwise on the same queries; print markdown tables."""
     from embedlab._atomic import write_text_atomic
-    from embedlab.compare import compare
     from embedlab.report.compare import comparison_markdown
+    from embedlab.verbs.compare import compare
 
     result = compare(
         runs,

@@ -85,6 +85,16 @@ def run_command(
     trust_remote_code: Annotated[
         bool, typer.Option("--trust-remote-code", help="Allow model repos to run their own code.")
     ] = False,
+    task_param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--task-param",
+            "-T",
+            metavar="NAME=VALUE",
+            help="Set a task parameter by name (repeatable), e.g. -T split=val; "
+            "'embedlab list' shows each task's parameters.",
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Run MODEL(s) on TASK(s); write results to --out and print the tables.
@@ -105,8 +115,8 @@ def run_command(
         raise ConfigError("--out is required: the folder that receives results.json")
     from embedlab.cli._settings import build_config
     from embedlab.config.run import RunConfig
-    from embedlab.engine import run
     from embedlab.report.terminal import render_run
+    from embedlab.verbs.run import run
 
     settings: dict[str, Any] = {
         "models": model,
@@ -130,6 +140,7 @@ def run_command(
         "document_prompt": document_prompt,
         "classnames": classnames,
         "templates": templates,
+        "task_params": _pairs(task_param or []),
         "progress": progress,
     }
     if cache_dir is not None:
@@ -140,11 +151,24 @@ def run_command(
     typer.echo(f"\nwrote {out / 'results.json'}")
 
 
+def _pairs(items: list[str]) -> dict[str, str]:
+    """``["a=1", "b=x"]`` → ``{"a": "1", "b": "x"}``; anything else names the bad item."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(
+                f"-T {item!r}: write a task parameter as NAME=VALUE, e.g. -T split=val"
+            )
+        out[name.strip()] = value
+    return out
+
+
 def _run_suite(out: Path | None, cache_dir: Path | None, progress: bool) -> None:
     from embedlab.report.plots import plot_run
     from embedlab.report.speed import speed_table
     from embedlab.report.terminal import render_run
-    from embedlab.suite import DEFAULT_OUT, run_default_suite
+    from embedlab.verbs.suite import DEFAULT_OUT, run_default_suite
 
     folder = out or DEFAULT_OUT
     result = run_default_suite(

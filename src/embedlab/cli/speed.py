@@ -72,10 +72,10 @@ def speed_command(
     protocol: Annotated[str | None, typer.Option(help="Protocol of the quality metric.")] = None,
 ) -> None:
     """Measure the speed of MODEL(s) on synthetic inputs; write results to --out."""
-    from embedlab.perf.run import speed
     from embedlab.report.plots import plot_run
     from embedlab.report.speed import cold_start_table, speed_table, split_table
     from embedlab.results.io import read_results
+    from embedlab.verbs.speed import speed
 
     config = _config(
         {

@@ -5,20 +5,12 @@ The resolved config is written into ``results.json`` so any run can be replayed.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from embedlab.core.paths import default_cache_dir
 from embedlab.models.base import PRECISIONS
-
-
-def default_cache_dir() -> Path:
-    """``$EMBEDLAB_CACHE``, else ``$XDG_CACHE_HOME/embedlab``, else ``~/.cache/embedlab``."""
-    if env := os.environ.get("EMBEDLAB_CACHE"):
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "embedlab"
 
 
 def default_precision(device: str) -> str:
@@ -50,6 +42,8 @@ class RunConfig(BaseModel):
     document_prompt: str | None = None
     classnames: Path | None = None
     templates: Path | None = None
+    #: ``-T name=value``: any parameter a task declares (see :mod:`embedlab.tasks.params`).
+    task_params: dict[str, str] = {}
     chunk_mb: int = Field(default=32, ge=1)
     bootstrap: int = Field(default=1000, ge=0)
     confidence: float = Field(default=0.95, gt=0, lt=1)

@@ -14,11 +14,14 @@ words) is skipped and counted in the set's ``meta["skipped"]``. Items are resamp
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from embedlab.data.pair_sets import ChoiceExample, ChoiceSet
 from embedlab.data.pos_heuristic import TAGGER
+from embedlab.data.registry import DatasetRequest, load_dataset, register_dataset
 from embedlab.data.types import ImageTextDataset
 from embedlab.data.word_order import perturb, pre_caption
 
@@ -66,3 +69,21 @@ def order_choice_set(data: ImageTextDataset, name: str, seed: int = ORDER_SEED) 
 
 def _stable_int(text: str) -> int:
     return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], 16)
+
+
+#: Order datasets and the image–text dataset each is built from (its images are shared).
+ORDER_SOURCES = {"aro-coco-order": "coco-karpathy", "aro-flickr30k-order": "flickr30k"}
+
+
+def _order_loader(name: str) -> Callable[[DatasetRequest], ChoiceSet]:
+    def load(request: DatasetRequest) -> ChoiceSet:
+        source = replace(request, name=ORDER_SOURCES[name])
+        return order_choice_set(load_dataset(source, ImageTextDataset), name)
+
+    return load
+
+
+for _name, _source in ORDER_SOURCES.items():
+    register_dataset(
+        _name, "choices", f"each {_source} test caption against 4 word-order perturbations"
+    )(_order_loader(_name))

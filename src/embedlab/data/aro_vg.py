@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,8 @@ from PIL import Image
 
 from embedlab._atomic import write_bytes_atomic
 from embedlab.data.pair_sets import ChoiceExample, ChoiceSet
-from embedlab.errors import DataError
+from embedlab.data.registry import DatasetRequest, register_dataset
+from embedlab.errors import ConfigError, DataError
 
 RELATION, ATTRIBUTION = "vg-relation", "vg-attribution"
 FILES = {RELATION: "visual_genome_relation.json", ATTRIBUTION: "visual_genome_attribution.json"}
@@ -170,3 +171,23 @@ def _num(value: float) -> str:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+def _vg_loader(part: str) -> Callable[[DatasetRequest], ChoiceSet]:
+    def load(request: DatasetRequest) -> ChoiceSet:
+        if request.data_dir is None:
+            raise ConfigError(
+                f"{request.name} needs --data-dir: the folder with visual_genome_relation.json, "
+                "visual_genome_attribution.json and images/ from the ARO release"
+            )
+        return load_aro_vg(request.data_dir, request.cache_dir, part)
+
+    return load
+
+
+register_dataset("aro-vg-relation", "choices", "ARO Visual Genome relations, cropped (--data-dir)")(
+    _vg_loader(RELATION)
+)
+register_dataset(
+    "aro-vg-attribution", "choices", "ARO Visual Genome attributes, cropped (--data-dir)"
+)(_vg_loader(ATTRIBUTION))

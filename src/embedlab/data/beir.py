@@ -25,8 +25,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.data.types import fingerprint_ids
-from embedlab.errors import DataError
+from embedlab.errors import ConfigError, DataError
 
 CORPUS_FILE = "corpus.jsonl"
 QUERIES_FILE = "queries.jsonl"
@@ -191,3 +192,15 @@ def _require(path: Path) -> Path:
             f"{QRELS_DIR}/<split>.tsv"
         )
     return path
+
+
+@register_dataset(
+    "beir", "text-retrieval", "a BEIR-layout folder: corpus, queries, qrels (--data-dir)"
+)
+def _load_registered(request: DatasetRequest) -> BeirDataset:
+    if request.data_dir is None:
+        raise ConfigError(
+            "task 'beir' needs --data-dir: a folder with corpus.jsonl, queries.jsonl and "
+            "qrels/<split>.tsv (or run the task beir-synthetic)"
+        )
+    return load_beir(request.data_dir, request.split)

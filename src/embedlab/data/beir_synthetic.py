@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from embedlab._atomic import make_staging_dir, publish_dir, write_bytes_atomic
-from embedlab.data.beir import CORPUS_FILE, QRELS_DIR, QUERIES_FILE
+from embedlab.data.beir import CORPUS_FILE, QRELS_DIR, QUERIES_FILE, BeirDataset, load_beir
+from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.errors import ConfigError
 
 NAME = "beir-synthetic"
@@ -189,3 +190,9 @@ def _write(
     write_bytes_atomic(out / CORPUS_FILE, jsonl(corpus))
     write_bytes_atomic(out / QUERIES_FILE, jsonl(queries))
     write_bytes_atomic(out / QRELS_DIR / f"{split}.tsv", ("\n".join(lines) + "\n").encode())
+
+
+@register_dataset(NAME, "text-retrieval", "generated BEIR-layout text retrieval set (offline)")
+def _load_registered(request: DatasetRequest) -> BeirDataset:
+    folder = request.data_dir or default_beir_synthetic_dir(request.cache_dir)
+    return load_beir(folder, request.split)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from embedlab.data.records import ImageRecord, build_dataset
-from embedlab.data.registry import DATASETS, DatasetRequest
+from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.data.types import ImageTextDataset
 from embedlab.errors import DataError
 
@@ -21,7 +21,7 @@ NAME = "captions"
 FILE_NAME = "captions.jsonl"
 
 
-@DATASETS.register(NAME)
+@register_dataset(NAME, "image-text", "images with captions from captions.jsonl in --data-dir")
 def load_captions(request: DatasetRequest) -> ImageTextDataset:
     """Load ``<data-dir>/captions.jsonl`` and check every image file exists.
 

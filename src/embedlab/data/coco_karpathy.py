@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from embedlab.data.hub import load_from_hub
 from embedlab.data.karpathy import coco_image_id, load_karpathy
-from embedlab.data.registry import DATASETS, DatasetRequest
+from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.data.types import ImageTextDataset
 
 NAME = "coco-karpathy"
@@ -19,7 +19,7 @@ JSON_NAME = "dataset_coco.json"
 HUB_ID = "yerevann/coco-karpathy"
 
 
-@DATASETS.register(NAME)
+@register_dataset(NAME, "image-text", "COCO Karpathy 5k test split (--data-dir or the Hub)")
 def load_coco_karpathy(request: DatasetRequest) -> ImageTextDataset:
     """Load a split of COCO Karpathy from ``request.data_dir``, or from the Hub when it is None."""
     if request.data_dir is None:

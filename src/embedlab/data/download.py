@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from embedlab._atomic import write_bytes_atomic
+from embedlab.core.progress import rich_progress
 from embedlab.data.records import MAX_LISTED
 from embedlab.errors import DataError
-from embedlab.report.progress import rich_progress
 
 ATTEMPTS = 3  # tries per file
 BACKOFF_SECONDS = 1.0  # wait before retry n is BACKOFF_SECONDS * 2 ** (n - 1)

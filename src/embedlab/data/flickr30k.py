@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from embedlab.data.hub import load_from_hub
 from embedlab.data.karpathy import load_karpathy, stem_image_id
-from embedlab.data.registry import DATASETS, DatasetRequest
+from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.data.types import ImageTextDataset
 
 NAME = "flickr30k"
@@ -22,7 +22,7 @@ JSON_NAME = "dataset_flickr30k.json"
 HUB_ID = "umaru97/flickr30k_train_val_test"
 
 
-@DATASETS.register(NAME)
+@register_dataset(NAME, "image-text", "Flickr30k Karpathy 1k test split (--data-dir or the Hub)")
 def load_flickr30k(request: DatasetRequest) -> ImageTextDataset:
     """Load a split of Flickr30k Karpathy from ``request.data_dir``, or from the Hub when None."""
     if request.data_dir is None:

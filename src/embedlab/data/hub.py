@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from embedlab._atomic import write_bytes_atomic, write_json_atomic
+from embedlab.core.progress import rich_progress
 from embedlab.data.download import Download, fetch_all
 from embedlab.data.hub_rows import HubImage, keeps_split, row_to_image
 from embedlab.data.hub_source import open_rows
@@ -26,7 +27,6 @@ from embedlab.data.karpathy import ImageIdRule, load_karpathy, read_images
 from embedlab.data.registry import DatasetRequest
 from embedlab.data.types import ImageTextDataset
 from embedlab.errors import DataError
-from embedlab.report.progress import rich_progress
 
 
 def load_from_hub(

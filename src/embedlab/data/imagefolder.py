@@ -23,9 +23,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.data.classnames import load_classnames
+from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.data.templates import fill_template, load_templates
 from embedlab.data.types import fingerprint_ids
-from embedlab.errors import DataError
+from embedlab.errors import ConfigError, DataError
 
 NAME = "imagefolder"
 IMAGE_EXTENSIONS = frozenset(
@@ -172,3 +173,18 @@ def _images_in(data_dir: Path, folder: str) -> list[str]:
             f"(looked for {', '.join(sorted(IMAGE_EXTENSIONS))}); add images or remove the folder"
         )
     return sorted(found)
+
+
+@register_dataset(NAME, "class-folder", "one sub-folder of images per class (--data-dir)")
+def _load_registered(request: DatasetRequest) -> ImageFolderDataset:
+    if request.data_dir is None:
+        raise ConfigError(
+            "task zeroshot needs --data-dir: a folder with one sub-folder of images per class "
+            "(<data-dir>/<class>/<image files>)"
+        )
+    return load_imagefolder(
+        request.data_dir,
+        request.split,
+        classnames_file=request.options.get("classnames"),
+        templates_file=request.options.get("templates"),
+    )

@@ -19,7 +19,7 @@ import numpy as np
 
 from embedlab._atomic import make_staging_dir, publish_dir, write_json_atomic
 from embedlab.data.karpathy import load_karpathy, stem_image_id
-from embedlab.data.registry import DATASETS, DatasetRequest
+from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.data.shapes_scene import captions, draw, max_scenes, sample_scenes
 from embedlab.data.types import ImageTextDataset
 from embedlab.errors import ConfigError
@@ -83,7 +83,7 @@ def generate_shapes(
     return out_dir
 
 
-@DATASETS.register(NAME)
+@register_dataset(NAME, "image-text", "synthetic coloured shapes with captions (generated offline)")
 def load_shapes(request: DatasetRequest) -> ImageTextDataset:
     """Load ``dataset_shapes.json`` from ``request.data_dir``, or the default generated set."""
     data_dir = request.data_dir or default_shapes_dir(request.cache_dir)

@@ -27,6 +27,7 @@ import numpy as np
 
 from embedlab._atomic import make_staging_dir, publish_dir, write_json_atomic
 from embedlab.data.pair_sets import PairExample, PairSet
+from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.data.shapes import JSON_NAME, default_shapes_dir
 from embedlab.data.shapes_scene import COLORS, RELATIONS, SHAPES, Scene, draw
 from embedlab.errors import DataError
@@ -156,3 +157,8 @@ def _scene(entry: Any, index: int, path: Path) -> tuple[str, Scene]:
 
 def _article(phrase: str) -> str:
     return "an" if phrase[0] in "aeiou" else "a"
+
+
+@register_dataset(NAME, "pairs", "colour- and relation-swap pairs of the shapes scenes (offline)")
+def _load_registered(request: DatasetRequest) -> PairSet:
+    return load_shapes_pairs(request.data_dir, request.cache_dir)

@@ -26,7 +26,8 @@ from typing import Any
 
 from embedlab.data.image_checks import check_images
 from embedlab.data.pair_sets import ChoiceExample, ChoiceSet
-from embedlab.errors import DataError
+from embedlab.data.registry import DatasetRequest, register_dataset
+from embedlab.errors import ConfigError, DataError
 
 NAME = "sugarcrepe"
 SUBSETS = (
@@ -123,3 +124,13 @@ def _example(subset: str, key: str, entry: Any, path: Path) -> ChoiceExample:
 def data_dir_image(data_dir: Path, filename: str) -> Path:
     """The file of a SugarCrepe image: ``<data-dir>/val2017/<filename>``."""
     return data_dir / IMAGE_DIR / filename
+
+
+@register_dataset(NAME, "choices", "SugarCrepe's seven subsets on COCO val2017 (--data-dir)")
+def _load_registered(request: DatasetRequest) -> ChoiceSet:
+    if request.data_dir is None:
+        raise ConfigError(
+            "sugarcrepe needs --data-dir: a folder with the seven <subset>.json files of the "
+            "SugarCrepe repository and the COCO 2017 validation images in val2017/"
+        )
+    return load_sugarcrepe(request.data_dir, tuple(request.options.get("subsets", SUBSETS)))

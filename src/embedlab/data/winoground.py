@@ -24,6 +24,7 @@ from typing import Any
 
 from embedlab.data.image_checks import check_images
 from embedlab.data.pair_sets import PairExample, PairSet
+from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.errors import DataError
 
 NAME = "winoground"
@@ -122,3 +123,8 @@ def image_file(folder: Path, name: str, where: str) -> Path:
 
 def _stem(name: str) -> str:
     return PurePosixPath(name).stem if PurePosixPath(name).suffix else name
+
+
+@register_dataset(NAME, "pairs", "Winoground 400 items (--data-dir, or the gated Hub dataset)")
+def _load_registered(request: DatasetRequest) -> PairSet:
+    return load_winoground(request.data_dir, request.cache_dir, request.hub_id)

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.errors import ConfigError
+from embedlab.metrics.table import METRICS, Columns, MetricDef
 
 
 def topk_correct(ranks: NDArray[np.int64], k: int) -> NDArray[np.float64]:
@@ -50,3 +51,36 @@ def balanced_accuracy_terms(
     balanced = float(recall.mean())
     weight = len(labels) / (n_classes * counts[labels])
     return balanced + weight * (correct - recall[labels])
+
+
+def _correct_at(columns: Columns, k: int | None) -> NDArray[np.float64]:
+    kk = int(k or 1)
+    name = f"correct_top{kk}"
+    if name in columns:
+        return np.asarray(columns[name], dtype=np.float64)
+    return topk_correct(np.asarray(columns["rank"]), kk)
+
+
+def _balanced(columns: Columns, k: int | None) -> NDArray[np.float64]:
+    labels = np.asarray(columns["label"], dtype=np.int64)
+    n_classes = int(labels.max()) + 1 if labels.size else 0
+    return balanced_accuracy_terms(_correct_at(columns, 1), labels, n_classes)
+
+
+METRICS.register(
+    MetricDef(
+        name="accuracy@K",
+        needs=("rank",),
+        per_query=_correct_at,
+        row="accuracy",
+        formula="top-K accuracy = mean_i [rank of the true class <= K]",
+    )
+)
+METRICS.register(
+    MetricDef(
+        name="mean_per_class_recall",
+        needs=("rank", "label"),
+        per_query=_balanced,
+        formula="BA = (1/C) sum_k p_k, as linearised per-image pseudo-values (module docstring)",
+    )
+)

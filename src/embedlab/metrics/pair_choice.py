@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.errors import DataError
+from embedlab.metrics.table import METRICS, Columns, MetricDef, PerQuery
 
 FloatArray = NDArray[np.float64]
 
@@ -80,3 +81,36 @@ def group_means(values: FloatArray, groups: Sequence[str]) -> dict[str, tuple[fl
     )
     sums = np.bincount(inverse, weights=x, minlength=len(names))
     return {str(g): (float(s / n), int(n)) for g, s, n in zip(names, sums, counts, strict=True)}
+
+
+def _accuracy(columns: Columns, k: int | None) -> FloatArray:
+    """Per-item correctness, times the macro weight when the table has one (``mean`` = macro)."""
+    correct = np.asarray(columns["correct"], dtype=np.float64)
+    if "weight" in columns:
+        return correct * np.asarray(columns["weight"], dtype=np.float64)
+    return correct
+
+
+def _score(name: str) -> PerQuery:
+    def read(columns: Columns, k: int | None) -> FloatArray:
+        return np.asarray(columns[name]).astype(np.float64)
+
+    return read
+
+
+METRICS.register(
+    MetricDef(
+        name="accuracy",
+        needs=("correct",),
+        per_query=_accuracy,
+        formula="pooled: mean_i x_i; macro: (1/G) sum_g mean_{i in g} x_i (weighted items)",
+    )
+)
+for _name, _formula in (
+    ("text_score", "s(c0,i0) > s(c1,i0) and s(c1,i1) > s(c0,i1) (strict)"),
+    ("image_score", "s(c0,i0) > s(c0,i1) and s(c1,i1) > s(c1,i0) (strict)"),
+    ("group_score", "text_score and image_score"),
+):
+    METRICS.register(
+        MetricDef(name=_name, needs=(_name,), per_query=_score(_name), formula=_formula)
+    )

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from embedlab.errors import ConfigError, DataError
+from embedlab.metrics.table import METRICS, Columns, MetricDef, PerQuery
 
 
 def grade_matrix(
@@ -115,3 +116,19 @@ def _grades(grades: ArrayLike) -> NDArray[np.int64]:
 def _check_k(k: int) -> None:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"k must be a positive integer, got {k!r}")
+
+
+def _column_reader(name: str) -> PerQuery:
+    def read(columns: Columns, k: int | None) -> NDArray[np.float64]:
+        return np.asarray(columns[name.format(k=k)], dtype=np.float64)
+
+    return read
+
+
+for _name, _column, _row, _formula in (
+    ("ndcg@K", "ndcg_at_{k}", "ndcg", "nDCG@K = DCG@K / IDCG@K, linear gain (trec_eval ndcg_cut)"),
+    ("recall@K", "recall_at_{k}", "recall", "Recall@K = #relevant in the top K / #relevant judged"),
+    ("mrr@K", "rr_at_{k}", "mrr", "MRR@K = mean_q 1 / rank of the first relevant doc in K, or 0"),
+):
+    reader = _column_reader(_column)
+    METRICS.register(MetricDef(_name, (_column,), reader, row=_row, formula=_formula))

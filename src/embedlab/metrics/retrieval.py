@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from embedlab.errors import ConfigError, DataError
+from embedlab.metrics.table import METRICS, Columns, MetricDef
 
 DEFAULT_KS: tuple[int, ...] = (1, 5, 10)
 
@@ -113,3 +114,43 @@ def retrieval_metrics(ranks: ArrayLike, ks: Sequence[int] = DEFAULT_KS) -> Retri
     return RetrievalMetrics(
         recall=recall, mrr=mean(reciprocal_rank(arr)), median_rank=median_rank(arr), n=arr.size
     )
+
+
+def _rank_column(columns: Columns) -> NDArray[np.int64]:
+    return _ranks(columns["rank"])
+
+
+METRICS.register(
+    MetricDef(
+        name="recall@K",
+        needs=("rank",),
+        per_query=lambda c, k: hit_at_k(_rank_column(c), int(k or 0)).astype(np.float64),
+        formula="R@K = mean_q [rank_q <= K] (hit rate of the best positive)",
+    )
+)
+METRICS.register(
+    MetricDef(
+        name="hit@K",
+        needs=("rank",),
+        per_query=lambda c, k: hit_at_k(_rank_column(c), int(k or 0)).astype(np.float64),
+        formula="hit@K = mean_q [rank_q <= K]",
+    )
+)
+METRICS.register(
+    MetricDef(
+        name="mrr",
+        needs=("rank",),
+        per_query=lambda c, k: reciprocal_rank(_rank_column(c)),
+        formula="MRR = mean_q 1 / rank_q",
+    )
+)
+METRICS.register(
+    MetricDef(
+        name="median_rank",
+        needs=("rank",),
+        per_query=lambda c, k: _rank_column(c).astype(np.float64),
+        statistic="median",
+        comparable=False,
+        formula="median_q rank_q (lower is better)",
+    )
+)

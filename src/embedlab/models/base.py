@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 Precision = Literal["fp32", "bf16", "fp16", "int8"]
 Role = Literal["query", "document"]
-#: Which tower of a dual encoder a call runs (see :mod:`embedlab.perf.prepared`).
+#: Which tower of a dual encoder a call runs (see :mod:`embedlab.perf.call_stages`).
 Modality = Literal["image", "text"]
 PRECISIONS: tuple[str, ...] = ("fp32", "bf16", "fp16", "int8")
 
@@ -96,14 +96,45 @@ class Encoder(Protocol):
     def encode_texts(self, texts: Sequence[str], role: Role = "query") -> NDArray[np.float32]: ...
 
 
+#: Provenance of a model for the results: JSON-ready values (strings, numbers, nested dicts).
+ModelDetails = dict[str, object]
+
+
 class ModelSource(Protocol):
     """A family of models addressed by one prefix (``hf:``, ``open_clip:``...).
 
     ``fingerprint`` must be cheap and must not import a deep-learning framework: it identifies
     the weights for the embedding cache (so a re-run whose embeddings are cached never loads
     the model). ``load`` builds the :class:`Encoder`.
+
+    The other members describe the family; :class:`SourceDefaults` gives each its default:
+
+    - ``speed_only``: the weights are random (``arch:``), so quality tasks refuse the model;
+    - ``handles_dim``: the source parses ``?dim=N`` itself; otherwise the registry wraps it in
+      :class:`~embedlab.models.matryoshka.MatryoshkaSource`;
+    - ``describe``: provenance recorded next to the results (prompts, weights, Matryoshka
+      dim), or None; cheap like ``fingerprint`` (it must not load the model).
     """
+
+    @property
+    def speed_only(self) -> bool: ...
+
+    @property
+    def handles_dim(self) -> bool: ...
 
     def fingerprint(self, spec: ModelSpec) -> str: ...
 
     def load(self, spec: ModelSpec) -> Encoder: ...
+
+    def describe(self, spec: ModelSpec) -> ModelDetails | None: ...
+
+
+class SourceDefaults:
+    """The defaults of the optional :class:`ModelSource` members; sources subclass it."""
+
+    speed_only: bool = False
+    handles_dim: bool = False
+
+    def describe(self, spec: ModelSpec) -> ModelDetails | None:
+        """No provenance beyond the model string."""
+        return None

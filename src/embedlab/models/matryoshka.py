@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from embedlab.errors import ModelError
 from embedlab.models._ref_options import with_options
-from embedlab.models.base import Encoder, ModelSource, ModelSpec, Role
+from embedlab.models.base import Encoder, ModelDetails, ModelSource, ModelSpec, Role
 from embedlab.models.vectors import l2_normalize
 
 if TYPE_CHECKING:
@@ -94,11 +94,6 @@ class MatryoshkaEncoder:
     inner: Encoder
     dim: int
 
-    @property
-    def runtime_info(self) -> Any:
-        """The inner encoder's ``runtime_info`` (what executes it), or None if it has none."""
-        return getattr(self.inner, "runtime_info", None)
-
     def encode_images(self, images: Sequence[Image.Image]) -> NDArray[np.float32]:
         """``truncate_renormalize(inner.encode_images(images), dim)``."""
         return truncate_renormalize(self.inner.encode_images(images), self.dim)
@@ -135,6 +130,16 @@ class MatryoshkaSource:
 
     inner: ModelSource
 
+    @property
+    def speed_only(self) -> bool:
+        """The inner source's (truncation does not make random weights meaningful)."""
+        return self.inner.speed_only
+
+    @property
+    def handles_dim(self) -> bool:
+        """True: this wrapper parses ``?dim=N``."""
+        return True
+
     def fingerprint(self, spec: ModelSpec) -> str:
         """The inner fingerprint of the spec without ``dim``, plus ``+matryoshka:N``."""
         base, dim = split_dim(spec)
@@ -149,6 +154,10 @@ class MatryoshkaSource:
             return encoder
         warn_untrained(spec.name, dim, None)
         return MatryoshkaEncoder(spec=spec, inner=encoder, dim=dim)
+
+    def describe(self, spec: ModelSpec) -> ModelDetails | None:
+        """The inner source's provenance of the spec without ``dim``."""
+        return self.inner.describe(split_dim(spec)[0])
 
 
 def _dims(dims: Collection[int]) -> str:

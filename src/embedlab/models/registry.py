@@ -1,11 +1,15 @@
-"""The registry of model sources, keyed by the prefix of ``--model SOURCE:REF``."""
+"""The registry of model sources, keyed by the prefix of ``--model SOURCE:REF``.
+
+Each module of :mod:`embedlab.models.sources` registers one source; the registry imports them
+all the first time it is asked for a name.
+"""
 
 from __future__ import annotations
 
 from embedlab._registry import Registry
 from embedlab.models.base import ModelSource, ModelSpec, split_source
 
-MODEL_SOURCES: Registry[ModelSource] = Registry("model source", autoload="embedlab.models")
+MODEL_SOURCES: Registry[ModelSource] = Registry("model source", autoload="embedlab.models.sources")
 
 
 def parse_model(text: str, **settings: object) -> ModelSpec:
@@ -29,4 +33,4 @@ def get_source(spec: ModelSpec) -> ModelSource:
     from embedlab.models.matryoshka import MatryoshkaSource
 
     source = MODEL_SOURCES.get(spec.source)
-    return source if getattr(source, "handles_dim", False) else MatryoshkaSource(source)
+    return source if source.handles_dim else MatryoshkaSource(source)

@@ -12,7 +12,7 @@ Tokenisation is the encoder's own ``prepare_texts`` (the role's prompt prepended
 the same token ids. Prompts never enter the graph, so :meth:`TextTowersMixin.export_identity`
 names the export without them (nor ``max_length`` or ``?dim=``): one export per weights.
 
-:class:`TextTowersMixin` gives a text encoder the :class:`~embedlab.runtimes.base.Exportable`
+:class:`TextTowersMixin` gives a text encoder the :class:`~embedlab.models.exportable.Exportable`
 methods; the encoder supplies ``prepare_texts`` and :meth:`~TextTowersMixin.export_plan`.
 """
 
@@ -28,9 +28,9 @@ from numpy.typing import NDArray
 from embedlab.errors import ModelError
 from embedlab.models._torch_utils import require
 from embedlab.models.base import ModelSpec, Role
+from embedlab.models.exportable import ExportableDefaults, TextHead, TowerLayout
 from embedlab.models.pooling import Pooling, pool
-from embedlab.models.prepared import PreparedEncodeMixin
-from embedlab.runtimes.base import TextHead, TowerLayout
+from embedlab.models.prepared_encode import PreparedEncodeMixin
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -134,7 +134,7 @@ class TextExportPlan:
     normalize: bool
 
 
-class TextTowersMixin(PreparedEncodeMixin):
+class TextTowersMixin(PreparedEncodeMixin, ExportableDefaults):
     """The exportable side of a text-only encoder (see the module docstring).
 
     Subclasses set ``spec`` and ``weights_id`` (the prompt-free identity of the weights) and

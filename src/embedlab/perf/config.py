@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from embedlab.models.base import PRECISIONS
-from embedlab.perf.prepared import MODALITIES
+from embedlab.perf.call_stages import MODALITIES
 from embedlab.perf.runner import TimingPlan
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -87,19 +86,6 @@ def memory_total_mib() -> float | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
-
-
-def embedlab_version() -> str:
-    """The installed embedlab version (``0+unknown`` when running from an uninstalled tree)."""
-    try:
-        return metadata.version("embedlab")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
-def utc_now() -> str:
-    """The current UTC time as an ISO-8601 string to the second (RunLog timestamps)."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def package_versions() -> dict[str, str]:

@@ -10,7 +10,7 @@ For a case the rows are:
   ``peak_device_memory`` (``MiB``, torch allocator);
 - with ``plan.repeats = N >= 2`` timed runs after the one warm-up, the rows above are computed
   over the pooled calls of all runs, plus ``throughput_mean`` / ``throughput_std``
-  (``items/s``, ``n = N``) over the per-run throughputs (:mod:`embedlab.perf.repeated`).
+  (``items/s``, ``n = N``) over the per-run throughputs (:mod:`embedlab.perf.repeated_runs`).
 
 Cold start is measured apart: ``cold_start`` (``s``) of loading the model (region ``load``) and
 of the very first call of each modality (region ``first_call``). The first call's output is
@@ -28,10 +28,16 @@ from numpy.typing import NDArray
 
 from embedlab.errors import ModelError
 from embedlab.models.base import Encoder, Modality
+from embedlab.perf.call_stages import call_stages
 from embedlab.perf.inputs import synthetic_captions, synthetic_images
 from embedlab.perf.memory import MIB, CudaPeak, RssSampler
-from embedlab.perf.prepared import call_stages
-from embedlab.perf.repeated import Figure, pool_runs, repeat_figures, repeat_records, timed_repeats
+from embedlab.perf.repeated_runs import (
+    Figure,
+    pool_runs,
+    repeat_figures,
+    repeat_records,
+    timed_repeats,
+)
 from embedlab.perf.runner import TimingPlan, call_once, warm_up
 from embedlab.perf.stats import latency_stats, sustained_throughput
 from embedlab.perf.timer import Timer

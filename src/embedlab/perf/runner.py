@@ -12,7 +12,7 @@ synchronises the device first), so a stage is plain work:
   call (the joined region name, e.g. ``preprocess+model``) and the wall time of the run, clock
   read before the first call and after the last;
 - **repeats** (``TimingPlan.repeats``): how many independent timed runs follow the one warm-up
-  of a case (:func:`embedlab.perf.repeated.timed_repeats`); each obeys both floors.
+  of a case (:func:`embedlab.perf.repeated_runs.timed_repeats`); each obeys both floors.
 
 They are separate functions so that memory sampling can cover the timed run only.
 """

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from embedlab.errors import EmbedlabError
 from embedlab.models.base import Encoder, ModelSpec
 from embedlab.models.registry import parse_model
+from embedlab.perf.call_stages import check_modality
 from embedlab.perf.config import SpeedConfig
 from embedlab.perf.loading import effective_threads, load_encoder_for_speed
 from embedlab.perf.measure import (
@@ -36,7 +37,6 @@ from embedlab.perf.measure import (
     measure_case,
     parity_rows,
 )
-from embedlab.perf.prepared import check_modality
 from embedlab.perf.timer import Timer, encoder_sync
 from embedlab.results.schema import SpeedRow
 

@@ -1,4 +1,4 @@
-"""Markdown tables of a :class:`~embedlab.compare.Comparison`.
+"""Markdown tables of a :class:`~embedlab.verbs.compare.Comparison`.
 
 Per (task, protocol, metric): a table of systems, each value followed by the superscript letters
 of the systems it is significantly better than (as ranx does: ``46.3ᵃᶜ``), and a pairwise table
@@ -8,8 +8,7 @@ states the test, the correction, its family and α. Values are shown in percent.
 
 from __future__ import annotations
 
-from embedlab.compare import Comparison
-from embedlab.metrics.compare import CompareSettings, MetricComparison, PairResult
+from embedlab.stats.comparison import CompareSettings, Comparison, MetricComparison, PairResult
 
 SUPERSCRIPTS = dict(zip("abcdefghijklmnopqrstuvwxyz", "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖ𐞥ʳˢᵗᵘᵛʷˣʸᶻ", strict=True))
 TEST_NAMES = {

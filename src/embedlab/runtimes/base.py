@@ -1,56 +1,31 @@
-"""The runtime registry, its options, and what a model must expose to be exported.
+"""The runtime registry, its options, and what a runtime says about how it executes.
 
 A runtime is a factory ``(spec, options) -> Encoder`` registered in :data:`RUNTIMES` under the
 name users pass as ``--runtime`` (``torch``, ``onnxruntime``, ``openvino``). Every runtime
 returns the same :class:`~embedlab.models.base.Encoder` interface.
 
-Runtimes other than eager torch need the model's *towers*: a model encoder is
-:class:`Exportable` when it offers
+Runtimes other than eager torch run a model's *towers*; what a model encoder must expose for
+that (:class:`~embedlab.models.exportable.Exportable`, its ``TowerLayout``, ``Preprocessor``)
+is a contract of the models layer, in :mod:`embedlab.models.exportable`.
 
-- ``image_tower()`` — a ``torch.nn.Module``, ``forward(pixel_values) -> (N, D)`` features
-  (text-only models raise :class:`~embedlab.errors.ModelError`);
-- ``text_tower()`` — a ``torch.nn.Module``, ``forward(input_ids[, attention_mask]) -> (N, D)``
-  (text-only models: ``forward(input_ids, attention_mask[, token_type_ids]) -> (N, L, H)``
-  token embeddings, pooled by the layout's ``text_head``);
-- ``preprocessor()`` — a :class:`Preprocessor`, the encoder's *own* preprocessing and
-  tokenisation producing the numpy inputs of those towers (keys = tower input names, in
-  ``forward`` order), so an exported runtime is fed exactly what the torch model is fed;
-  ``text_arrays(texts, role)`` applies the role's prompt for models that have one (image–text
-  models ignore ``role``).
-
-Tower outputs are unnormalised; :class:`~embedlab.runtimes.towers.TowerEncoder` L2-normalises
-(unless the layout says the model scores raw dot products).
-
-Two optional methods describe models that differ from an image–text dual encoder:
-
-- ``tower_layout()`` — a :class:`TowerLayout`: which towers exist, a numpy step after the text
-  tower (text models export ``last_hidden_state`` and pool it in numpy), and whether outputs are
-  L2-normalised. Without it: both towers, no step, normalised.
-- ``export_identity()`` — the parts of the export cache key naming the exported graph. Without
-  it: the model string and the source's weights fingerprint. Text models return a prompt-free
-  identity (prompts are applied in tokenisation, never in the graph), so one export serves all
-  prompt, ``max_length`` and ``?dim=`` options of the same weights.
+:func:`runtime_info` says what executes an encoder: an encoder built by a runtime declares its
+``runtime_info`` (:class:`RuntimeDescribed`); any other encoder is the model source's own,
+run eagerly by torch (the default).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import Literal, Protocol, runtime_checkable
 
 from embedlab._registry import Registry
-from embedlab.models.base import Encoder, Modality, ModelSpec, Role
-
-if TYPE_CHECKING:
-    from PIL import Image
+from embedlab.models.base import Encoder, ModelSpec
+from embedlab.models.matryoshka import MatryoshkaEncoder
 
 Exporter = Literal["dynamo", "torchscript"]
-Arrays = dict[str, NDArray[Any]]
 
 
 @dataclass(frozen=True)
@@ -59,7 +34,7 @@ class RuntimeOptions:
 
     Attributes:
         cache_dir: root of embedlab's cache; exports are kept under ``<cache_dir>/exports/``.
-            ``None`` uses :func:`embedlab.config.default_cache_dir`.
+            ``None`` uses :func:`embedlab.core.paths.default_cache_dir`.
         threads: intra-op threads of onnxruntime/openvino; ``None`` uses torch's thread count
             (so every runtime gets the same number of threads).
         compile: torch runtime only: run the towers through ``torch.compile`` (default off).
@@ -78,7 +53,7 @@ class RuntimeOptions:
         """``<cache_dir>/exports``."""
         if self.cache_dir is not None:
             return self.cache_dir / "exports"
-        from embedlab.config import default_cache_dir
+        from embedlab.core.paths import default_cache_dir
 
         return default_cache_dir() / "exports"
 
@@ -87,53 +62,6 @@ RuntimeFactory = Callable[[ModelSpec, RuntimeOptions], Encoder]
 
 #: Runtime factories by ``--runtime`` name; each module of this package registers its own.
 RUNTIMES: Registry[RuntimeFactory] = Registry("runtime", autoload="embedlab.runtimes")
-
-
-class Preprocessor(Protocol):
-    """A model's preprocessing with numpy outputs (see the module docstring)."""
-
-    def image_arrays(self, images: Sequence[Image.Image]) -> Arrays: ...
-
-    def text_arrays(self, texts: Sequence[str], role: Role = "query") -> Arrays: ...
-
-
-@runtime_checkable
-class Exportable(Protocol):
-    """A loaded model encoder whose towers can be exported or compiled."""
-
-    spec: ModelSpec
-
-    def preprocessor(self) -> Preprocessor: ...
-
-    def image_tower(self) -> Any: ...
-
-    def text_tower(self) -> Any: ...
-
-
-TextHead = Callable[[NDArray[Any], Arrays], NDArray[np.float32]]
-
-
-@dataclass(frozen=True)
-class TowerLayout:
-    """Which towers a model has and what runs after them (see the module docstring).
-
-    Attributes:
-        modalities: the towers that exist and are exported (``image``, ``text``).
-        text_head: ``(text tower output, text_arrays) -> (N, D)`` in numpy, or None when the
-            tower already outputs ``(N, D)`` features.
-        normalize: whether embeddings are L2-normalised (False for raw dot-product models).
-    """
-
-    modalities: tuple[Modality, ...] = ("image", "text")
-    text_head: TextHead | None = None
-    normalize: bool = True
-
-
-def tower_layout(encoder: Exportable) -> TowerLayout:
-    """``encoder.tower_layout()`` if it has one, else the image–text default."""
-    method = getattr(encoder, "tower_layout", None)
-    layout = method() if callable(method) else None
-    return layout if isinstance(layout, TowerLayout) else TowerLayout()
 
 
 @dataclass(frozen=True)
@@ -156,11 +84,23 @@ class RuntimeInfo:
     settings: Mapping[str, str] = field(default_factory=dict)
 
 
+@runtime_checkable
+class RuntimeDescribed(Protocol):
+    """An encoder built by a runtime, which declares what executes it."""
+
+    @property
+    def runtime_info(self) -> RuntimeInfo: ...
+
+
 def runtime_info(encoder: Encoder) -> RuntimeInfo:
-    """What executes ``encoder``: its own ``runtime_info``, else eager torch's description."""
-    info = getattr(encoder, "runtime_info", None)
-    if isinstance(info, RuntimeInfo):
-        return info
+    """What executes ``encoder``: its declared ``runtime_info``, else eager torch (the default).
+
+    A Matryoshka wrapper (``?dim=N``) is looked through: truncation runs in numpy after the
+    wrapped encoder, which is what executes.
+    """
+    inner = encoder.inner if isinstance(encoder, MatryoshkaEncoder) else encoder
+    if isinstance(inner, RuntimeDescribed):
+        return inner.runtime_info
     spec = encoder.spec
     torch = sys.modules.get("torch")
     threads = int(torch.get_num_threads()) if torch is not None else None

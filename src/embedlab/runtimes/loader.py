@@ -6,15 +6,10 @@ from dataclasses import dataclass, replace
 
 from embedlab.errors import ConfigError
 from embedlab.models.base import Encoder, ModelSpec
+from embedlab.models.exportable import Exportable, TowerLayout
 from embedlab.models.matryoshka import MatryoshkaEncoder
 from embedlab.models.registry import get_source
-from embedlab.runtimes.base import (
-    RUNTIMES,
-    Exportable,
-    RuntimeOptions,
-    TowerLayout,
-    tower_layout,
-)
+from embedlab.runtimes.base import RUNTIMES, RuntimeOptions
 
 
 def load_encoder(spec: ModelSpec, options: RuntimeOptions | None = None) -> Encoder:
@@ -85,7 +80,7 @@ def exportable_reference(spec: ModelSpec, encoder: Encoder) -> Reference:
             "expose exportable image/text towers; run it with --runtime torch"
         )
     try:
-        layout = tower_layout(encoder)
+        layout = encoder.tower_layout()
     except ConfigError as exc:
         raise ConfigError(f"--runtime {spec.runtime}: {exc}") from exc
     return Reference(encoder, layout, dim)

@@ -7,11 +7,11 @@ legacy TorchScript tracer bakes Python control flow taken for the example input 
 It is slower to export (seconds per tower) — exports are cached. ``exporter="torchscript"``
 selects the legacy tracer for models ``torch.export`` cannot capture.
 
-Towers: those of the model's :class:`~embedlab.runtimes.base.TowerLayout` — both for image–text
-models, ``text.onnx`` alone for text-only models (their tower outputs ``last_hidden_state``;
-pooling runs in numpy after it). The cache key names the graph with the model's
-``export_identity()`` when it has one (text models: prompt-free, see
-:mod:`embedlab.runtimes.base`).
+Towers: those of the model's :class:`~embedlab.models.exportable.TowerLayout` — both for
+image–text models, ``text.onnx`` alone for text-only models (their tower outputs
+``last_hidden_state``; pooling runs in numpy after it). The cache key names the graph with the
+model's ``export_identity()`` (by default the model string and its weights fingerprint; text
+models: prompt-free, see :mod:`embedlab.models.exportable`).
 
 Axes: the batch axis of every input is dynamic; the sequence axis of text inputs is dynamic
 unless the model fixes it (SigLIP pads to 64, open_clip to its context length: then the
@@ -30,15 +30,9 @@ from PIL import Image
 from embedlab.errors import BackendError, ConfigError, EmbedlabError
 from embedlab.models._torch_utils import require
 from embedlab.models.base import Modality
-from embedlab.models.registry import get_source
+from embedlab.models.exportable import Arrays, Exportable, Preprocessor
 from embedlab.runtimes._deps import require_optional, version
-from embedlab.runtimes.base import (
-    Arrays,
-    Exportable,
-    Preprocessor,
-    RuntimeOptions,
-    tower_layout,
-)
+from embedlab.runtimes.base import RuntimeOptions
 from embedlab.runtimes.export_cache import cached_export
 
 SAMPLE_TEXTS = ("a photo of a cat sitting on a red sofa", "a dog")
@@ -73,7 +67,7 @@ def onnx_folder(encoder: Exportable, options: RuntimeOptions) -> Path:
     converts it, so both execute the same graph.
     """
     parts = {
-        **export_identity(encoder),
+        **encoder.export_identity(),
         "format": "onnx",
         "precision": "fp32",
         "opset": str(options.opset),
@@ -84,15 +78,6 @@ def onnx_folder(encoder: Exportable, options: RuntimeOptions) -> Path:
         options.exports_dir(), parts, lambda out: export_onnx_towers(encoder, out, options)
     )
     return folder
-
-
-def export_identity(encoder: Exportable) -> dict[str, str]:
-    """The key parts naming ``encoder``'s graph: its ``export_identity()``, else model + weights."""
-    method = getattr(encoder, "export_identity", None)
-    if callable(method):
-        return {str(key): str(value) for key, value in method().items()}
-    spec = encoder.spec
-    return {"model": spec.name, "weights": get_source(spec).fingerprint(spec)}
 
 
 def tower_files(folder: Path) -> dict[Modality, str]:
@@ -108,7 +93,7 @@ def export_onnx_towers(encoder: Exportable, folder: Path, options: RuntimeOption
         BackendError: the exporter failed (the message suggests the other exporter).
     """
     preprocessor = encoder.preprocessor()
-    for tower in tower_layout(encoder).modalities:
+    for tower in encoder.tower_layout().modalities:
         if tower == "image":
             inputs, module = _image_inputs(encoder, preprocessor), encoder.image_tower()
         else:

@@ -34,8 +34,9 @@ from typing import Any
 
 from embedlab.errors import BackendError, ConfigError
 from embedlab.models.base import Encoder, ModelSpec
+from embedlab.models.exportable import Arrays
 from embedlab.runtimes._deps import require_optional, resolve_threads, version
-from embedlab.runtimes.base import RUNTIMES, Arrays, RuntimeInfo, RuntimeOptions
+from embedlab.runtimes.base import RUNTIMES, RuntimeInfo, RuntimeOptions
 from embedlab.runtimes.export_cache import cached_export
 from embedlab.runtimes.loader import load_exportable
 from embedlab.runtimes.onnx_export import onnx_folder, require_exporter, tower_files

@@ -21,8 +21,9 @@ from typing import Any
 
 from embedlab.errors import BackendError, ConfigError
 from embedlab.models.base import Encoder, ModelSpec
+from embedlab.models.exportable import Arrays
 from embedlab.runtimes._deps import require_optional, resolve_threads, version
-from embedlab.runtimes.base import RUNTIMES, Arrays, RuntimeInfo, RuntimeOptions
+from embedlab.runtimes.base import RUNTIMES, RuntimeInfo, RuntimeOptions
 from embedlab.runtimes.loader import load_exportable, unsupported_precision
 from embedlab.runtimes.onnx_export import OUTPUT_NAME, TOWER_FILES, onnx_folder, require_exporter
 from embedlab.runtimes.ort_quantize import SCHEME, quantized_folder

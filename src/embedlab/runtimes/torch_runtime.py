@@ -23,9 +23,10 @@ from typing import Any
 from embedlab.errors import ConfigError
 from embedlab.models._torch_utils import require, torch_dtype
 from embedlab.models.base import Encoder, Modality, ModelSpec
+from embedlab.models.exportable import Arrays, Exportable
 from embedlab.models.matryoshka import MatryoshkaEncoder
 from embedlab.models.registry import get_source
-from embedlab.runtimes.base import RUNTIMES, Arrays, Exportable, RuntimeInfo, RuntimeOptions
+from embedlab.runtimes.base import RUNTIMES, RuntimeInfo, RuntimeOptions
 from embedlab.runtimes.loader import Reference, exportable_reference, unsupported_precision
 from embedlab.runtimes.towers import Executor, build_tower_encoder
 

@@ -3,13 +3,14 @@
 :class:`TowerEncoder` runs a model's own preprocessing (numpy arrays), hands the arrays to an
 image or text executor (an onnxruntime session, an OpenVINO compiled model, a compiled torch
 module...) and L2-normalises the float32 result (unless the model scores raw dot products).
-:func:`build_tower_encoder` assembles one from a model's :class:`TowerLayout`: a text-only
+:func:`build_tower_encoder` assembles one from a model's
+:class:`~embedlab.models.exportable.TowerLayout`: a text-only
 model has no image executor (its image methods raise ModelError), and its text executor is
 followed by the layout's numpy ``text_head`` (pooling of token embeddings). Whatever an
 executor raises becomes a :class:`~embedlab.errors.BackendError` naming the runtime: this is the
 runtime boundary.
 
-It implements the prepared interface of :mod:`embedlab.perf.prepared`: the prepared inputs are
+It implements the prepared interface of :mod:`embedlab.perf.call_stages`: the prepared inputs are
 the preprocessor's numpy arrays (``prepare_*``), and ``forward_prepared`` is the executor plus
 normalisation, so ``embedlab speed`` times preprocessing and the runtime separately. Executors
 return host arrays (their calls block until done), so no ``synchronize`` hook is needed.
@@ -26,10 +27,11 @@ from numpy.typing import NDArray
 
 from embedlab.errors import BackendError, EmbedlabError
 from embedlab.models.base import Encoder, Modality, ModelSpec, Role
-from embedlab.models.prepared import PreparedEncodeMixin
+from embedlab.models.exportable import Arrays, Preprocessor, TextHead
+from embedlab.models.prepared_encode import PreparedEncodeMixin
 from embedlab.models.text_towers import text_only_error
 from embedlab.models.vectors import l2_normalize
-from embedlab.runtimes.base import Arrays, Preprocessor, RuntimeInfo, TextHead
+from embedlab.runtimes.base import RuntimeInfo
 from embedlab.runtimes.loader import Reference
 
 if TYPE_CHECKING:

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from embedlab.data.pair_sets import ChoiceSet
 from embedlab.errors import ConfigError
 from embedlab.metrics.pair_choice import macro_mean
+from embedlab.metrics.table import METRICS
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
 from embedlab.scoring.pair_choice import choice_correct, similarities
@@ -88,21 +89,12 @@ def run_choices(
     metrics: list[MetricValue] = []
     outcomes: list[Outcomes] = []
     for protocol in protocols:
-        rows, values, weights = _select(protocol, correct, groups)
+        rows, weights = _select(protocol, correct, groups)
         cluster_labels = [clusters[int(i)] for i in rows]
-        metrics.append(
-            MetricValue(
-                protocol=protocol.name,
-                metric=METRIC,
-                value=float(values.mean()),
-                n=len(rows),
-                per_query=values,
-                clusters=_codes(cluster_labels),
-            )
-        )
         columns: dict[str, NDArray[np.generic]] = {"correct": correct[rows].astype(np.int8)}
         if weights is not None:
             columns["weight"] = weights
+        metrics.append(METRICS.value(METRIC, protocol.name, columns, _codes(cluster_labels)))
         ids = [choices.examples[int(i)].item_id for i in rows]
         outcomes.append(Outcomes(protocol.name, ids, cluster_labels, columns))
     return TaskResult(dataset=_info(choices), metrics=metrics, outcomes=outcomes)
@@ -133,16 +125,16 @@ def _correct(ctx: TaskContext, choices: ChoiceSet, image_dataset: str) -> NDArra
 
 def _select(
     protocol: ChoiceProtocol, correct: NDArray[np.bool_], groups: list[str]
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64] | None]:
-    x = correct.astype(np.float64)
+) -> tuple[NDArray[np.int64], NDArray[np.float64] | None]:
+    """The items of ``protocol`` and, for a macro mean, their weights."""
     if protocol.kind == "macro":
-        macro = macro_mean(x, groups, protocol.min_count)
-        return macro.kept, macro.per_query, macro.weights
+        macro = macro_mean(correct.astype(np.float64), groups, protocol.min_count)
+        return macro.kept, macro.weights
     if protocol.kind == "group":
         rows = np.asarray([i for i, g in enumerate(groups) if g == protocol.group], dtype=np.int64)
     else:
         rows = np.arange(len(groups), dtype=np.int64)
-    return rows, x[rows], None
+    return rows, None
 
 
 def _codes(labels: list[str]) -> NDArray[np.int64]:

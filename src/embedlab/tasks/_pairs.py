@@ -16,12 +16,14 @@ from numpy.typing import NDArray
 
 from embedlab.data.pair_sets import PairSet
 from embedlab.errors import ConfigError
+from embedlab.metrics.table import METRICS
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
 from embedlab.scoring.pair_choice import WinogroundScores, similarities, winoground_scores
 from embedlab.tasks.base import MetricValue, TaskContext, TaskResult
 
-METRICS = ("text_score", "image_score", "group_score")
+#: Rows of every protocol (definitions: :mod:`embedlab.metrics.pair_choice`).
+METRICS_REPORTED = ("text_score", "image_score", "group_score")
 ALL = "all"
 TAG_PREFIX = "tag="
 Rows = NDArray[np.int64]
@@ -105,19 +107,8 @@ def _columns(scores: WinogroundScores) -> dict[str, NDArray[np.bool_]]:
 
 
 def _metric_values(protocol: str, scores: WinogroundScores, rows: Rows) -> list[MetricValue]:
-    out = []
-    for metric, column in _columns(scores).items():
-        values = column[rows].astype(np.float64)
-        out.append(
-            MetricValue(
-                protocol=protocol,
-                metric=metric,
-                value=float(values.mean()),
-                n=len(rows),
-                per_query=values,
-            )
-        )
-    return out
+    columns = {metric: column[rows] for metric, column in _columns(scores).items()}
+    return [METRICS.value(metric, protocol, columns) for metric in METRICS_REPORTED]
 
 
 def _outcomes(protocol: str, pairs: PairSet, scores: WinogroundScores, rows: Rows) -> Outcomes:

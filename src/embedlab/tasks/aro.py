@@ -18,79 +18,86 @@ of relations it deems symmetric; ``macro`` here averages over every relation typ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from embedlab.data.aro_order import order_choice_set
-from embedlab.data.aro_vg import ATTRIBUTION, RELATION, load_aro_vg
+from embedlab.data.aro_order import ORDER_SOURCES
+from embedlab.data.aro_vg import ATTRIBUTION
+from embedlab.data.pair_sets import ChoiceSet
 from embedlab.data.registry import DatasetRequest, load_dataset
-from embedlab.errors import ConfigError
 from embedlab.tasks._choices import ChoiceProtocol, check_choice_protocols, run_choices
-from embedlab.tasks.base import TASKS, TaskContext, TaskOptions, TaskResult
+from embedlab.tasks.base import TaskContext, TaskParams, TaskResult, register_task
 
 ATTRIBUTION_MIN_COUNT = 25
 VG_PROTOCOLS = ("macro", "pooled")
 ORDER_PROTOCOLS = ("all",)
-ORDER_SOURCES = {"aro-coco-order": "coco-karpathy", "aro-flickr30k-order": "flickr30k"}
+
+
+class VGParams(TaskParams):
+    """``data_dir`` (the ARO release files and ``images/``) and ``protocols``."""
+
+    data_dir: Path | None = None
+    protocols: tuple[str, ...] = ()
+
+
+class OrderParams(TaskParams):
+    """As for the Karpathy retrieval set it is built from: ``data_dir``, ``split``, ``hub_id``."""
+
+    data_dir: Path | None = None
+    split: str = "test"
+    hub_id: str | None = None
+    protocols: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class VGTask:
-    """VG-Relation or VG-Attribution (``part``)."""
+    """VG-Relation or VG-Attribution (the dataset of the same name)."""
 
     name: str
-    part: str
-    protocols: tuple[str, ...]
+    params: VGParams
 
     def run(self, ctx: TaskContext) -> TaskResult:
         """Read the annotation file, crop the images (once), and score the items."""
-        if ctx.options.data_dir is None:
-            raise ConfigError(
-                f"{self.name} needs --data-dir: the folder with visual_genome_relation.json, "
-                "visual_genome_attribution.json and images/ from the ARO release"
-            )
-        choices = load_aro_vg(ctx.options.data_dir, ctx.options.cache_dir, self.part)
-        min_count = ATTRIBUTION_MIN_COUNT if self.part == ATTRIBUTION else 1
+        choices = load_dataset(DatasetRequest(self.name, self.params.data_dir, ctx.cache_dir),
+                               ChoiceSet)  # fmt: skip
+        min_count = ATTRIBUTION_MIN_COUNT if self.name.endswith(ATTRIBUTION) else 1
         plan = {"macro": ChoiceProtocol.macro(min_count), "pooled": ChoiceProtocol.pooled()}
-        return run_choices(ctx, choices, [plan[p] for p in self.protocols])
+        protocols = self.params.protocols or VG_PROTOCOLS
+        return run_choices(ctx, choices, [plan[p] for p in protocols])
 
 
 @dataclass(frozen=True)
 class OrderTask:
-    """COCO-Order or Flickr30k-Order, built from the retrieval dataset ``source``."""
+    """COCO-Order or Flickr30k-Order, built from its retrieval dataset's test captions."""
 
     name: str
-    source: str
-    protocols: tuple[str, ...]
+    params: OrderParams
 
     def run(self, ctx: TaskContext) -> TaskResult:
         """Load the Karpathy split, perturb every caption, and score the items."""
-        opts = ctx.options
-        request = DatasetRequest(
-            name=self.source,
-            data_dir=opts.data_dir,
-            cache_dir=opts.cache_dir,
-            split=opts.split,
-            hub_id=opts.hub_id,
-        )
-        data = load_dataset(request)
-        choices = order_choice_set(data, self.name)
+        p = self.params
+        request = DatasetRequest(self.name, p.data_dir, ctx.cache_dir, p.split, p.hub_id)
+        choices = load_dataset(request, ChoiceSet)
         protocols = [ChoiceProtocol.pooled("all")]
-        return run_choices(ctx, choices, protocols, image_dataset=data.name)
+        return run_choices(ctx, choices, protocols, image_dataset=ORDER_SOURCES[self.name])
 
 
-def make_vg(task_name: str, options: TaskOptions) -> VGTask:
+def make_vg(task_name: str, params: VGParams) -> VGTask:
     """Factory of ``aro-vg-relation`` and ``aro-vg-attribution``."""
-    part = RELATION if task_name == "aro-vg-relation" else ATTRIBUTION
-    protocols = check_choice_protocols(options.protocols, VG_PROTOCOLS, task_name)
-    return VGTask(task_name, part, protocols)
+    check_choice_protocols(params.protocols, VG_PROTOCOLS, task_name)
+    return VGTask(task_name, params)
 
 
-def make_order(task_name: str, options: TaskOptions) -> OrderTask:
+def make_order(task_name: str, params: OrderParams) -> OrderTask:
     """Factory of ``aro-coco-order`` and ``aro-flickr30k-order``."""
-    protocols = check_choice_protocols(options.protocols, ORDER_PROTOCOLS, task_name)
-    return OrderTask(task_name, ORDER_SOURCES[task_name], protocols)
+    check_choice_protocols(params.protocols, ORDER_PROTOCOLS, task_name)
+    return OrderTask(task_name, params)
 
 
-TASKS.register("aro-vg-relation")(make_vg)
-TASKS.register("aro-vg-attribution")(make_vg)
-for _name in ORDER_SOURCES:
-    TASKS.register(_name)(make_order)
+register_task("aro-vg-relation", VGParams, "ARO VG-Relation accuracy, macro over relations")(
+    make_vg
+)
+register_task("aro-vg-attribution", VGParams, "ARO VG-Attribution accuracy, macro over pairs")(
+    make_vg
+)
+for _name, _source in ORDER_SOURCES.items():
+    register_task(_name, OrderParams, f"ARO word-order accuracy on {_source} captions")(make_order)

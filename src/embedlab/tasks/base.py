@@ -1,9 +1,16 @@
-"""What a task is, what it receives, and what it hands back.
+"""What a task is, what it receives, what it hands back, and how it declares its parameters.
 
-A :class:`Task` = dataset + protocol + metrics. It receives a :class:`TaskContext` (where the data
-lives, and an embedding provider that hides the model, caching and batching) and returns a
+A :class:`Task` = dataset + protocol + metrics. Each task module registers a :class:`TaskDef`
+in :data:`TASKS`: its name, its own typed parameter model (a :class:`TaskParams` subclass, the
+way inspect_ai tasks declare typed arguments), and a ``build`` that validates them. The CLI and
+suite files fill the parameters (``--data-dir``, ``--protocol``... or ``-T name=value`` for any
+declared field); the finished-part key hashes the parameter object, so a new option is one field
+in one task module and can never reuse a stale result.
+
+At run time a task receives a :class:`TaskContext` (an :class:`~embedlab.embedding.contract.
+Embedder` that hides the model, caching and batching, and where caches live) and returns a
 :class:`TaskResult`: dataset identity, metric values with their per-query arrays (so confidence
-intervals can be computed generically), and per-query outcome tables to save.
+intervals are computed generically), and per-query outcome tables to save.
 """
 
 from __future__ import annotations
@@ -11,53 +18,54 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
-import numpy as np
-from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict
 
 from embedlab._registry import Registry
-from embedlab.models.encode import EmbeddingProvider
+from embedlab.core.values import MetricValue
+from embedlab.embedding.contract import Embedder
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
 
-Statistic = Literal["mean", "median"]
+__all__ = [
+    "TASKS",
+    "MetricValue",
+    "Task",
+    "TaskContext",
+    "TaskDef",
+    "TaskParams",
+    "TaskResult",
+]
 
 
-@dataclass(frozen=True)
-class TaskOptions:
-    """User settings a task may read (``--data-dir``, ``--protocol``, ``--split``...)."""
+class TaskParams(BaseModel):
+    """Base of every task's parameter model: frozen, unknown fields refused.
 
-    data_dir: Path | None
-    cache_dir: Path
-    split: str = "test"
-    protocols: tuple[str, ...] = ()
-    hub_id: str | None = None
-    chunk_mb: int = 32
-    classnames: Path | None = None
-    templates: Path | None = None
+    Subclasses declare typed fields with defaults; field names are the ``-T`` names and match
+    the run flags where one exists (``data_dir`` ← ``--data-dir``, ``protocols`` ←
+    ``--protocol``, ``split``, ``hub_id``, ``classnames``, ``templates``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+P = TypeVar("P", bound=TaskParams)
 
 
 @dataclass(frozen=True)
 class TaskContext:
-    """What a task gets to run: options and the embeddings of one model."""
+    """What a task gets to run: the embeddings of one model and where caches live.
 
-    options: TaskOptions
-    embed: EmbeddingProvider
+    Attributes:
+        embed: embeddings of whole item lists (cached, batched; see ``Embedder``).
+        cache_dir: where downloaded or generated data may be stored.
+        chunk_mb: memory budget of one scoring block (does not change results).
+    """
 
-
-@dataclass(frozen=True)
-class MetricValue:
-    """A metric = ``statistic`` over ``per_query`` (grouped by ``clusters`` for resampling)."""
-
-    protocol: str
-    metric: str
-    value: float
-    n: int
-    k: int | None = None
-    per_query: NDArray[np.float64] | None = None
-    clusters: NDArray[np.int64] | None = None
-    statistic: Statistic = "mean"
+    embed: Embedder
+    cache_dir: Path
+    chunk_mb: int = 32
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,34 @@ class Task(Protocol):
     def run(self, ctx: TaskContext) -> TaskResult: ...
 
 
-TaskFactory = Callable[[str, TaskOptions], Task]
-TASKS: Registry[TaskFactory] = Registry("task", autoload="embedlab.tasks")
+@dataclass(frozen=True)
+class TaskDef(Generic[P]):
+    """A registered task: its parameter model and how to build it.
 
+    Attributes:
+        name: the ``--task`` name.
+        params: the task's parameter model.
+        build: ``(name, params) -> Task``; raises :class:`~embedlab.errors.ConfigError` for
+            invalid settings (unknown protocol, missing ``--data-dir``...) before any work.
+        description: one line for ``embedlab list``.
+    """
+
+    name: str
+    params: type[P]
+    build: Callable[[str, P], Task]
+    description: str
+
+
+TASKS: Registry[TaskDef[Any]] = Registry("task", autoload="embedlab.tasks")
+
+
+def register_task(
+    name: str, params: type[P], description: str
+) -> Callable[[Callable[[str, P], Task]], Callable[[str, P], Task]]:
+    """Decorator registering ``build(name, params) -> Task`` as task ``name``."""
+
+    def decorator(build: Callable[[str, P], Task]) -> Callable[[str, P], Task]:
+        TASKS.register(name)(TaskDef(name, params, build, description))
+        return build
+
+    return decorator

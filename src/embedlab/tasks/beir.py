@@ -30,19 +30,31 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from embedlab.data.beir import TITLE_JOINER, load_beir
-from embedlab.data.beir_synthetic import default_beir_synthetic_dir
+from embedlab.data.beir import TITLE_JOINER, BeirDataset
+from embedlab.data.registry import DatasetRequest, load_dataset
+from embedlab.embedding.contract import provenance_notes
 from embedlab.errors import ConfigError
 from embedlab.metrics import ranking
-from embedlab.models.provenance import model_details, model_notes
+from embedlab.metrics.table import METRICS
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
 from embedlab.scoring.dense_topk import dense_topk, descending_id_order
 from embedlab.tasks._beir_eval import DEPTH, Evaluation, evaluated_queries, protocol_rankings
-from embedlab.tasks.base import TASKS, MetricValue, TaskContext, TaskOptions, TaskResult
+from embedlab.tasks.base import MetricValue, TaskContext, TaskParams, TaskResult, register_task
 
 PROTOCOLS = ("q2d", "q2d-ignore-identical-ids")
 NDCG_K, RECALL_K, MRR_K = 10, 100, 10
+#: Rows of every protocol (definitions: :mod:`embedlab.metrics.ranking`).
+METRIC_NAMES = (f"ndcg@{NDCG_K}", f"recall@{RECALL_K}", f"mrr@{MRR_K}")
+
+
+class BeirParams(TaskParams):
+    """``data_dir`` (BEIR layout; ``beir-synthetic``: None = the generated set), ``split``,
+    ``protocols`` (``q2d`` by default)."""
+
+    data_dir: Path | None = None
+    split: str = "test"
+    protocols: tuple[str, ...] = ()
 
 
 def metric_set(
@@ -50,29 +62,22 @@ def metric_set(
 ) -> tuple[list[MetricValue], Outcomes]:
     """MetricValues (with per-query arrays) and the outcomes table of one protocol."""
     grades = ranking.grade_matrix(rankings, doc_ids, ev.judgements)
-    per_query = {
-        ("ndcg", NDCG_K): ranking.ndcg_at_k(grades, ev.judgements, NDCG_K),
-        ("recall", RECALL_K): ranking.recall_at_k(grades, ev.judgements, RECALL_K),
-        ("mrr", MRR_K): ranking.reciprocal_rank_at_k(grades, MRR_K),
+    columns: dict[str, NDArray[np.generic]] = {
+        f"ndcg_at_{NDCG_K}": ranking.ndcg_at_k(grades, ev.judgements, NDCG_K),
+        f"recall_at_{RECALL_K}": ranking.recall_at_k(grades, ev.judgements, RECALL_K),
+        f"rr_at_{MRR_K}": ranking.reciprocal_rank_at_k(grades, MRR_K),
+        "first_relevant_rank": ranking.first_relevant_rank(grades),
+        "n_relevant": np.asarray(
+            [sum(g > 0 for g in j.values()) for j in ev.judgements], dtype=np.int64
+        ),
     }
     clusters = np.arange(len(ev.query_ids), dtype=np.int64)
-    metrics = [
-        MetricValue(protocol, name, float(values.mean()), len(values), k, values, clusters)
-        for (name, k), values in per_query.items()
-    ]
+    metrics = [METRICS.value(m, protocol, columns, clusters) for m in METRIC_NAMES]
     outcomes = Outcomes(
         protocol=protocol,
         query_ids=list(ev.query_ids),
         cluster_ids=list(ev.query_ids),
-        values={
-            "ndcg_at_10": per_query[("ndcg", NDCG_K)],
-            "recall_at_100": per_query[("recall", RECALL_K)],
-            "rr_at_10": per_query[("mrr", MRR_K)],
-            "first_relevant_rank": ranking.first_relevant_rank(grades),
-            "n_relevant": np.asarray(
-                [sum(g > 0 for g in j.values()) for j in ev.judgements], dtype=np.int64
-            ),
-        },
+        values=columns,
     )
     return metrics, outcomes
 
@@ -82,17 +87,23 @@ class BeirTask:
     """BEIR-format text retrieval (see the module docstring)."""
 
     name: str
-    protocols: tuple[str, ...]
+    params: BeirParams
+
+    @property
+    def protocols(self) -> tuple[str, ...]:
+        """The protocols reported (``q2d`` by default)."""
+        return self.params.protocols or ("q2d",)
 
     def run(self, ctx: TaskContext) -> TaskResult:
         """Embed corpus and queries, rank top 100, and score nDCG@10, Recall@100, MRR@10."""
-        data = load_beir(_data_dir(self.name, ctx.options), ctx.options.split)
+        request = DatasetRequest(self.name, self.params.data_dir, ctx.cache_dir, self.params.split)
+        data = load_dataset(request, BeirDataset)
         ev = evaluated_queries(data)
         docs = ctx.embed.texts(data.name, data.doc_ids, data.documents, role="document")
         queries = ctx.embed.texts(data.name, ev.query_ids, ev.texts, role="query")
         extra = 1 if "q2d-ignore-identical-ids" in self.protocols else 0
         top = dense_topk(
-            queries, docs, DEPTH + extra, descending_id_order(data.doc_ids), ctx.options.chunk_mb
+            queries, docs, DEPTH + extra, descending_id_order(data.doc_ids), ctx.chunk_mb
         )
         metrics: list[MetricValue] = []
         outcomes: list[Outcomes] = []
@@ -101,7 +112,7 @@ class BeirTask:
             values, table = metric_set(protocol, ev, rankings, data.doc_ids)
             metrics.extend(values)
             outcomes.append(table)
-        details = model_details(ctx.embed.spec)
+        details = dict(ctx.embed.provenance())
         info = DatasetInfo(
             name=data.name,
             split=data.split,
@@ -118,30 +129,23 @@ class BeirTask:
             },
         )
         return TaskResult(
-            dataset=info, metrics=metrics, outcomes=outcomes, notes=model_notes(details)
+            dataset=info, metrics=metrics, outcomes=outcomes, notes=provenance_notes(details)
         )
 
 
-def _data_dir(task: str, options: TaskOptions) -> Path:
-    if options.data_dir is not None:
-        return options.data_dir
-    if task == "beir-synthetic":
-        return default_beir_synthetic_dir(options.cache_dir)
-    raise ConfigError(
-        "task 'beir' needs --data-dir: a folder with corpus.jsonl, queries.jsonl and "
-        "qrels/<split>.tsv (or run the task beir-synthetic)"
-    )
-
-
-def _factory(task_name: str, options: TaskOptions) -> BeirTask:
-    protocols = options.protocols or ("q2d",)
-    unknown = [p for p in protocols if p not in PROTOCOLS]
+def make_beir(task_name: str, params: BeirParams) -> BeirTask:
+    """Checks ``--protocol`` names early."""
+    unknown = [p for p in params.protocols if p not in PROTOCOLS]
     if unknown:
         raise ConfigError(
             f"--protocol {unknown[0]!r} is not a beir protocol; valid: {', '.join(PROTOCOLS)}"
         )
-    return BeirTask(name=task_name, protocols=tuple(protocols))
+    return BeirTask(name=task_name, params=params)
 
 
-TASKS.register("beir")(_factory)
-TASKS.register("beir-synthetic")(_factory)
+register_task("beir", BeirParams, "text retrieval on a BEIR folder: nDCG@10, Recall@100, MRR@10")(
+    make_beir
+)
+register_task("beir-synthetic", BeirParams, "text retrieval on the generated BEIR-layout set")(
+    make_beir
+)

@@ -14,21 +14,38 @@ their image (captions of one image are correlated); image queries are their own 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from embedlab.data.registry import DatasetRequest, load_dataset
+from embedlab.data.registry import DatasetRequest, dataset_names, load_dataset
 from embedlab.data.types import ImageTextDataset
 from embedlab.errors import ConfigError
-from embedlab.metrics.retrieval import hit_at_k, median_rank, reciprocal_rank
+from embedlab.metrics.table import METRICS
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
 from embedlab.scoring.retrieval import RETRIEVAL_PROTOCOLS, rank_protocols
-from embedlab.tasks.base import TASKS, MetricValue, TaskContext, TaskOptions, TaskResult
+from embedlab.tasks.base import MetricValue, TaskContext, TaskParams, TaskResult, register_task
 
-RETRIEVAL_DATASETS = ("coco-karpathy", "flickr30k", "captions", "shapes")
-RECALL_KS = (1, 5, 10)
+#: Metrics of every protocol, in row order (definitions: :mod:`embedlab.metrics.retrieval`).
+METRIC_NAMES = ("recall@1", "recall@5", "recall@10", "mrr", "median_rank")
+
+
+class RetrievalParams(TaskParams):
+    """Parameters of the retrieval tasks.
+
+    Attributes:
+        data_dir: local dataset folder (``--data-dir``); None: the Hub or the generated set.
+        split: dataset split (``--split``).
+        hub_id: override of the dataset's Hub id (``--hub-id``).
+        protocols: ``t2i``, ``t2i-first``, ``i2t``, ``i2t-symmetric`` (default: all four).
+    """
+
+    data_dir: Path | None = None
+    split: str = "test"
+    hub_id: str | None = None
+    protocols: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -36,18 +53,17 @@ class RetrievalTask:
     """Retrieval on one image–caption dataset (``name`` is the dataset name)."""
 
     name: str
-    protocols: tuple[str, ...]
+    params: RetrievalParams
+
+    @property
+    def protocols(self) -> tuple[str, ...]:
+        """The protocols reported (all four by default)."""
+        return self.params.protocols or RETRIEVAL_PROTOCOLS
 
     def run(self, ctx: TaskContext) -> TaskResult:
-        opts = ctx.options
-        request = DatasetRequest(
-            name=self.name,
-            data_dir=opts.data_dir,
-            cache_dir=opts.cache_dir,
-            split=opts.split,
-            hub_id=opts.hub_id,
-        )
-        data = load_dataset(request)
+        p = self.params
+        request = DatasetRequest(self.name, p.data_dir, ctx.cache_dir, p.split, p.hub_id)
+        data = load_dataset(request, ImageTextDataset)
         images = ctx.embed.images(data.name, data.image_ids, data.image_paths)
         texts = ctx.embed.texts(data.name, data.caption_ids, data.captions, role="query")
         ranks = rank_protocols(
@@ -56,20 +72,22 @@ class RetrievalTask:
             data.caption_image,
             self.protocols,
             first_caption=data.first_caption,
-            chunk_mb=opts.chunk_mb,
+            chunk_mb=ctx.chunk_mb,
         )
         metrics: list[MetricValue] = []
         outcomes: list[Outcomes] = []
         for protocol in self.protocols:
             query_ids, clusters = _queries(data, protocol)
-            protocol_ranks = ranks[protocol].ranks  # type: ignore[index]
-            metrics.extend(_metric_values(protocol, protocol_ranks, clusters))
+            columns: dict[str, NDArray[np.generic]] = {
+                "rank": ranks[protocol].ranks  # type: ignore[index]
+            }
+            metrics.extend(METRICS.value(m, protocol, columns, clusters) for m in METRIC_NAMES)
             outcomes.append(
                 Outcomes(
                     protocol=protocol,
                     query_ids=query_ids,
                     cluster_ids=[data.image_ids[c] for c in clusters],
-                    values={"rank": protocol_ranks},
+                    values=columns,
                 )
             )
         return TaskResult(dataset=_info(data), metrics=metrics, outcomes=outcomes)
@@ -85,27 +103,6 @@ def _queries(data: ImageTextDataset, protocol: str) -> tuple[list[str], NDArray[
     return list(data.image_ids), np.arange(data.n_images, dtype=np.int64)
 
 
-def _metric_values(
-    protocol: str, ranks: NDArray[np.int64], clusters: NDArray[np.int64]
-) -> list[MetricValue]:
-    """Recall@1/5/10 and MRR (means of per-query values) and the median rank."""
-    n = int(ranks.size)
-    per_query: list[tuple[str, int | None, NDArray[np.float64]]] = [
-        (f"recall@{k}", k, hit_at_k(ranks, k).astype(np.float64)) for k in RECALL_KS
-    ]
-    per_query.append(("mrr", None, reciprocal_rank(ranks)))
-    values = [
-        MetricValue(protocol, name, float(v.mean()), n, k, v, clusters) for name, k, v in per_query
-    ]
-    as_float = ranks.astype(np.float64)
-    values.append(
-        MetricValue(
-            protocol, "median_rank", median_rank(ranks), n, None, as_float, clusters, "median"
-        )
-    )
-    return values
-
-
 def _info(data: ImageTextDataset) -> DatasetInfo:
     return DatasetInfo(
         name=data.name,
@@ -117,19 +114,19 @@ def _info(data: ImageTextDataset) -> DatasetInfo:
     )
 
 
-def _factory(name: str) -> object:
-    def make(task_name: str, options: TaskOptions) -> RetrievalTask:
-        protocols = options.protocols or RETRIEVAL_PROTOCOLS
-        unknown = [p for p in protocols if p not in RETRIEVAL_PROTOCOLS]
-        if unknown:
-            raise ConfigError(
-                f"--protocol {unknown[0]!r} is not a retrieval protocol; "
-                f"valid: {', '.join(RETRIEVAL_PROTOCOLS)}"
-            )
-        return RetrievalTask(name=name, protocols=tuple(protocols))
-
-    return make
+def build_retrieval(name: str, params: RetrievalParams) -> RetrievalTask:
+    """Check the protocols; the task retrieves on the dataset of the same name."""
+    unknown = [p for p in params.protocols if p not in RETRIEVAL_PROTOCOLS]
+    if unknown:
+        raise ConfigError(
+            f"--protocol {unknown[0]!r} is not a retrieval protocol; "
+            f"valid: {', '.join(RETRIEVAL_PROTOCOLS)}"
+        )
+    return RetrievalTask(name=name, params=params)
 
 
-for _name in RETRIEVAL_DATASETS:
-    TASKS.register(_name)(_factory(_name))  # type: ignore[arg-type]
+# One retrieval task per registered image–text dataset: a new dataset module is a new task.
+for _name in dataset_names("image-text"):
+    register_task(_name, RetrievalParams, f"image–text retrieval (4 protocols) on {_name}")(
+        build_retrieval
+    )

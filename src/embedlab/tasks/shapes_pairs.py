@@ -9,10 +9,20 @@ the pair images are rendered into the cache (:mod:`embedlab.data.shapes_pairs`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from embedlab.data.shapes_pairs import NAME, TAGS, load_shapes_pairs
+from embedlab.data.pair_sets import PairSet
+from embedlab.data.registry import DatasetRequest, load_dataset
+from embedlab.data.shapes_pairs import NAME, TAGS
 from embedlab.tasks._pairs import check_pair_protocols, run_pairs
-from embedlab.tasks.base import TASKS, TaskContext, TaskOptions, TaskResult
+from embedlab.tasks.base import TaskContext, TaskParams, TaskResult, register_task
+
+
+class ShapesPairsParams(TaskParams):
+    """``data_dir`` (a shapes set; None: the generated default) and ``protocols``."""
+
+    data_dir: Path | None = None
+    protocols: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -20,17 +30,17 @@ class ShapesPairsTask:
     """Colour-swap and relation-swap pairs of the shapes scenes."""
 
     name: str
-    protocols: tuple[str, ...]
+    params: ShapesPairsParams
 
     def run(self, ctx: TaskContext) -> TaskResult:
         """Build (or reuse) the pairs, embed them once, and score them."""
-        pairs = load_shapes_pairs(ctx.options.data_dir, ctx.options.cache_dir)
-        return run_pairs(ctx, pairs, self.protocols, TAGS)
+        request = DatasetRequest(NAME, self.params.data_dir, ctx.cache_dir)
+        pairs = load_dataset(request, PairSet)
+        return run_pairs(ctx, pairs, self.params.protocols, TAGS)
 
 
-def make_shapes_pairs(task_name: str, options: TaskOptions) -> ShapesPairsTask:
-    """Factory registered as ``shapes-pairs``; checks ``--protocol`` names early."""
-    return ShapesPairsTask(task_name, check_pair_protocols(options.protocols, task_name))
-
-
-TASKS.register(NAME)(make_shapes_pairs)
+@register_task(NAME, ShapesPairsParams, "Winoground-style scores on synthetic shape pairs")
+def make_shapes_pairs(task_name: str, params: ShapesPairsParams) -> ShapesPairsTask:
+    """Checks ``--protocol`` names early."""
+    check_pair_protocols(params.protocols, task_name)
+    return ShapesPairsTask(task_name, params)

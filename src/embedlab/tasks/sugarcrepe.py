@@ -11,13 +11,22 @@ error). Data layout: :mod:`embedlab.data.sugarcrepe`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from embedlab.data.sugarcrepe import NAME, SUBSETS, load_sugarcrepe
-from embedlab.errors import ConfigError
+from embedlab.data.pair_sets import ChoiceSet
+from embedlab.data.registry import DatasetRequest, load_dataset
+from embedlab.data.sugarcrepe import NAME, SUBSETS
 from embedlab.tasks._choices import ChoiceProtocol, check_choice_protocols, run_choices
-from embedlab.tasks.base import TASKS, TaskContext, TaskOptions, TaskResult
+from embedlab.tasks.base import TaskContext, TaskParams, TaskResult, register_task
 
 AGGREGATES = ("macro", "pooled")
+
+
+class SugarCrepeParams(TaskParams):
+    """``data_dir`` (the seven ``<subset>.json`` + ``val2017/``) and ``protocols``."""
+
+    data_dir: Path | None = None
+    protocols: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -25,7 +34,12 @@ class SugarCrepeTask:
     """SugarCrepe on the subsets the protocols name (all seven by default)."""
 
     name: str
-    protocols: tuple[str, ...]
+    params: SugarCrepeParams
+
+    @property
+    def protocols(self) -> tuple[str, ...]:
+        """The rows reported: those named, or every subset and both aggregates."""
+        return self.params.protocols or (*SUBSETS, *AGGREGATES)
 
     @property
     def subsets(self) -> tuple[str, ...]:
@@ -35,14 +49,11 @@ class SugarCrepeTask:
 
     def run(self, ctx: TaskContext) -> TaskResult:
         """Load the subsets, embed every image and caption once, and score the items."""
-        if ctx.options.data_dir is None:
-            raise ConfigError(
-                "sugarcrepe needs --data-dir: a folder with the seven <subset>.json files of the "
-                "SugarCrepe repository and the COCO 2017 validation images in val2017/"
-            )
-        choices = load_sugarcrepe(ctx.options.data_dir, self.subsets)
-        protocols = [_protocol(name) for name in self.protocols]
-        return run_choices(ctx, choices, protocols)
+        request = DatasetRequest(
+            NAME, self.params.data_dir, ctx.cache_dir, options={"subsets": self.subsets}
+        )
+        choices = load_dataset(request, ChoiceSet)
+        return run_choices(ctx, choices, [_protocol(name) for name in self.protocols])
 
 
 def _protocol(name: str) -> ChoiceProtocol:
@@ -53,10 +64,8 @@ def _protocol(name: str) -> ChoiceProtocol:
     return ChoiceProtocol.of_group(name)
 
 
-def make_sugarcrepe(task_name: str, options: TaskOptions) -> SugarCrepeTask:
-    """Factory registered as ``sugarcrepe``; checks ``--protocol`` names early."""
-    valid = (*SUBSETS, *AGGREGATES)
-    return SugarCrepeTask(task_name, check_choice_protocols(options.protocols, valid, task_name))
-
-
-TASKS.register(NAME)(make_sugarcrepe)
+@register_task(NAME, SugarCrepeParams, "SugarCrepe accuracy per subset, macro and pooled")
+def make_sugarcrepe(task_name: str, params: SugarCrepeParams) -> SugarCrepeTask:
+    """Checks ``--protocol`` names early."""
+    check_choice_protocols(params.protocols, (*SUBSETS, *AGGREGATES), task_name)
+    return SugarCrepeTask(task_name, params)

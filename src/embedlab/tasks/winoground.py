@@ -11,32 +11,42 @@ dataset ``facebook/winoground`` (or ``--hub-id``). ``--protocol`` restricts the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from embedlab.data.winoground import load_winoground
+from embedlab.data.pair_sets import PairSet
+from embedlab.data.registry import DatasetRequest, load_dataset
 from embedlab.tasks._pairs import check_pair_protocols, run_pairs
-from embedlab.tasks.base import TASKS, TaskContext, TaskOptions, TaskResult
+from embedlab.tasks.base import TaskContext, TaskParams, TaskResult, register_task
 
 NAME = "winoground"
 TAG_ORDER = ("Object", "Relation", "Both")
 
 
+class WinogroundParams(TaskParams):
+    """``data_dir`` (``examples.jsonl`` + ``images/``; None: the Hub), ``hub_id``, ``protocols``."""
+
+    data_dir: Path | None = None
+    hub_id: str | None = None
+    protocols: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class WinogroundTask:
-    """Winoground on the data the options point to."""
+    """Winoground on the data the parameters point to."""
 
     name: str
-    protocols: tuple[str, ...]
+    params: WinogroundParams
 
     def run(self, ctx: TaskContext) -> TaskResult:
         """Load the 400 items, embed them once, and score them."""
-        opts = ctx.options
-        pairs = load_winoground(opts.data_dir, opts.cache_dir, opts.hub_id)
-        return run_pairs(ctx, pairs, self.protocols, TAG_ORDER)
+        p = self.params
+        request = DatasetRequest(NAME, p.data_dir, ctx.cache_dir, hub_id=p.hub_id)
+        pairs = load_dataset(request, PairSet)
+        return run_pairs(ctx, pairs, p.protocols, TAG_ORDER)
 
 
-def make_winoground(task_name: str, options: TaskOptions) -> WinogroundTask:
-    """Factory registered as ``winoground``; checks ``--protocol`` names early."""
-    return WinogroundTask(task_name, check_pair_protocols(options.protocols, task_name))
-
-
-TASKS.register(NAME)(make_winoground)
+@register_task(NAME, WinogroundParams, "Winoground text/image/group scores, per tag (strict)")
+def make_winoground(task_name: str, params: WinogroundParams) -> WinogroundTask:
+    """Checks ``--protocol`` names early."""
+    check_pair_protocols(params.protocols, task_name)
+    return WinogroundTask(task_name, params)

