@@ -37,7 +37,27 @@ class UnknownNameError(ConfigError):
         self.name = name
         self.valid = sorted(valid)
         listing = ", ".join(self.valid) if self.valid else "(none registered)"
-        super().__init__(f"unknown {kind} {name!r}; valid {kind}s: {listing}")
+        hint = did_you_mean(name, self.valid)
+        super().__init__(f"unknown {kind} {name!r}{hint}; valid {kind}s: {listing}")
+
+
+def did_you_mean(name: str, valid: Iterable[str]) -> str:
+    """``" (did you mean 'shapes'?)"`` naming the closest valid names, or ``""`` if none is close.
+
+    Close means: names that start with ``name`` (when it has 3+ characters), then
+    :func:`difflib.get_close_matches` (ratio ≥ 0.6, best first); at most three, compared
+    case-insensitively.
+    """
+    import difflib
+
+    by_folded = {v.casefold(): v for v in valid}
+    folded = name.casefold()
+    prefixed = sorted(v for v in by_folded if len(folded) >= 3 and v.startswith(folded))
+    similar = difflib.get_close_matches(folded, list(by_folded), n=3, cutoff=0.6)
+    close = list(dict.fromkeys([*prefixed, *similar]))[:3]
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(by_folded[c]) for c in close) + "?)"
 
 
 class DataError(EmbedlabError):
@@ -72,3 +92,14 @@ class MissingDependencyError(EmbedlabError):
 
 class ResultsError(EmbedlabError):
     """A results, outcomes or cache file is invalid, corrupt or of an unsupported version."""
+
+
+class DataWarning(UserWarning):
+    """A dataset problem that changes what is measured without stopping the run (judged
+    documents missing from a corpus, queries without judgements, two entries of one image file).
+    Printed as one ``warning:`` line by the CLI; the counts also go into the results."""
+
+
+class CacheWarning(UserWarning):
+    """A cache file failed its checks (corrupt, truncated, checksum mismatch, non-finite values,
+    or no checksum at all) and is being recomputed; the message names the file."""

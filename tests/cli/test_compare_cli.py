@@ -30,8 +30,8 @@ def test_prints_the_tables_and_writes_json(two_runs: tuple[Path, Path], tmp_path
             "--protocol", "t2i", "--resamples", "200", "--json", str(out)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "### shapes · t2i · recall@1" in result.output
-    assert "### shapes · t2i · mrr" in result.output
+    assert "### shapes · t2i (all captions) · recall@1" in result.output
+    assert "### shapes · t2i (all captions) · mrr" in result.output
     assert "i2t" not in result.output
     assert "| b | large | 55.0ᵃ |" in result.output
     data = json.loads(out.read_text(encoding="utf-8"))
@@ -71,3 +71,18 @@ def test_main_prints_one_error_line_without_torch(two_runs: tuple[Path, Path]) -
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "/nonexistent/run" in lines[0]
+
+
+def test_one_footnote_for_all_tables_and_run_protocol_names(two_runs: tuple[Path, Path]) -> None:
+    args = ["compare", *map(str, two_runs), "--metric", "recall@1", "--metric", "mrr",
+            "--resamples", "100"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("### ") == 4  # {t2i, i2t} × {recall@1, mrr}
+    assert result.output.count("Superscript letters") == 1
+    assert result.output.count("Holm correction over the 1 pair of each table") == 1
+    assert result.output.rstrip().endswith("_")  # the footnote comes after the last table
+    from embedlab.report.tables import PROTOCOL_LABELS
+
+    assert f"### shapes · {PROTOCOL_LABELS['i2t']} · mrr" in result.output
+    assert PROTOCOL_LABELS["i2t"] == "i2t (any caption)"

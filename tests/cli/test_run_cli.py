@@ -42,8 +42,8 @@ def test_run_prints_table_and_writes_results(tmp_path: Path, shapes_dir: Path) -
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert "| fake:16 | shapes | T2I (all captions) |" in result.stdout
-    assert "I2T (first captions)" in result.stdout
+    assert "| fake:16 | shapes | t2i (all captions) |" in result.stdout
+    assert "i2t-symmetric (first captions)" in result.stdout
     log = json.loads((tmp_path / "out" / "results.json").read_text())
     assert log["schema_version"] == 1 and log["status"] == "complete"
 

@@ -42,7 +42,7 @@ def test_loads_records_ids_and_graded_qrels(tmp_path: Path) -> None:
     assert data.query_ids == ["q1", "7"]
     assert data.qrels == {"q1": {"d1": 1, "2": 0}, "7": {"d3": 1}}  # a repeated pair: last wins
     assert data.documents == ["Bees Bees make honey.", "No title here.", ""]
-    assert len(data.fingerprint) == 16
+    assert data.fingerprint.startswith("content:") and len(data.fingerprint) == 28
 
 
 def test_fingerprint_changes_with_the_judgements(tmp_path: Path) -> None:

@@ -78,3 +78,19 @@ def test_empty_response_is_a_failure(image_server: ImageServer, tmp_path: Path) 
     with pytest.raises(DataError, match="empty response"):
         fetch_all(_jobs(image_server, tmp_path, ["empty.jpg"]), label="x")
     assert not (tmp_path / "empty.jpg").exists()
+
+
+def test_gives_up_when_nothing_can_be_fetched(
+    image_server: ImageServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unreachable host or a wrong URL pattern: stop after the first failures, not all."""
+    monkeypatch.setattr(download, "BACKOFF_SECONDS", 0.0)
+    names = [f"missing-{n}.jpg" for n in range(400)]
+    with pytest.raises(DataError) as err:
+        fetch_all(_jobs(image_server, tmp_path, names), label="test images")
+    message = str(err.value)
+    assert message.startswith(f"could not download any of the first {download.GIVE_UP_AFTER}")
+    assert "of 400 test images, so stopped: image 'missing-" in message and "HTTP 404" in message
+    tried = sum(image_server.requests.values())
+    assert download.GIVE_UP_AFTER <= tried < len(names)  # typically ≤ GIVE_UP_AFTER + WORKERS
+    assert not any(tmp_path.iterdir())

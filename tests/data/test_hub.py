@@ -248,3 +248,58 @@ def test_default_hub_ids(
     monkeypatch.setattr(hub_module, "open_rows", fake_rows)
     ds = load_dataset(DatasetRequest(name, None, tmp_path / "cache"), ImageTextDataset)
     assert asked == [(hub_id, "test")] and ds.source == hub_id
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("name", ["coco-karpathy", "winoground"])
+def test_unreachable_hub_fails_in_seconds_with_one_message(name: str, tmp_path: Path) -> None:
+    """Online mode, Hub endpoint refusing connections: no retry lines, one error, in seconds."""
+    import os
+    import subprocess
+
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from embedlab.data import DatasetRequest, load_dataset\n"
+        "from embedlab.errors import DataError\n"
+        "start = time.perf_counter()\n"
+        "try:\n"
+        f"    load_dataset(DatasetRequest({name!r}, None, Path('cache')), object)\n"
+        "except DataError as exc:\n"
+        "    print(f'{time.perf_counter() - start:.3f}')\n"
+        "    print(exc)\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "0", "HF_DATASETS_OFFLINE": "0",
+           "HF_ENDPOINT": f"http://127.0.0.1:{_closed_port()}"}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    seconds, message = result.stdout.strip().split("\n")
+    assert float(seconds) < 10
+    assert "Retry" not in result.stderr and "Retrying" not in result.stdout
+    hub_id = "yerevann/coco-karpathy" if name == "coco-karpathy" else "facebook/winoground"
+    assert f"needs the Hugging Face dataset {hub_id!r}" in message
+    assert "cannot be reached (connection refused)" in message
+    assert "--data-dir" in message and "--hub-id" in message
+
+
+def test_offline_mode_fails_at_once_naming_the_switch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(DataError) as err:
+        load_dataset(DatasetRequest("coco-karpathy", None, tmp_path), ImageTextDataset)
+    message = str(err.value)
+    assert message.startswith(
+        "loading coco-karpathy needs the Hugging Face dataset 'yerevann/coco-karpathy', but "
+        "HF_HUB_OFFLINE=1 is set (offline mode); pass --data-dir"
+    )

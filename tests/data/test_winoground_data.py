@@ -14,6 +14,11 @@ from embedlab.errors import DataError
 from tests.fixtures.datasets import write_png
 
 
+@pytest.fixture(autouse=True)
+def _hub_online(hub_online: None) -> None:
+    """The Hub tests below stand in for the Hub by patching ``datasets.load_dataset``."""
+
+
 def example(i: int, tag: str = "Object", **changes: Any) -> dict[str, Any]:
     """One official-format line (image names without extension, as in the release)."""
     line: dict[str, Any] = {

@@ -1,4 +1,5 @@
-"""``--repeats N``: one warm-up, N timed runs, pooled rows, and mean ± std only for N >= 2."""
+"""``--repeats N``: one warm-up, N timed rounds (one untimed call before each later round),
+pooled rows, and mean ± std only for N >= 2."""
 
 from __future__ import annotations
 
@@ -53,9 +54,10 @@ def _case(repeats: int) -> tuple[SlowingEncoder, list[SpeedRow], dict[str, Any]]
 
 
 def _expected_throughputs(repeats: int) -> list[float]:
-    """By hand: overall call k (warm-up is k = 0) lasts BATCH × (PREP + MODEL + k × DRIFT)."""
-    seconds = [BATCH * (PREP + MODEL + k * DRIFT) for k in range(1 + 4 * repeats)]
-    runs = [seconds[1 + 4 * r : 5 + 4 * r] for r in range(repeats)]
+    """By hand: overall call k (warm-up is k = 0) lasts BATCH × (PREP + MODEL + k × DRIFT);
+    round r > 0 starts with one untimed call (calls 5, 10, ...)."""
+    seconds = [BATCH * (PREP + MODEL + k * DRIFT) for k in range(5 * repeats)]
+    runs = [seconds[1 + 5 * r : 5 + 5 * r] for r in range(repeats)]
     return [BATCH * 4 / sum(run) for run in runs]
 
 
@@ -69,7 +71,8 @@ def test_three_repeats_give_mean_and_std_of_the_per_run_throughputs() -> None:
     encoder, rows, raw = _case(3)
     expected = _expected_throughputs(3)
     assert len(set(expected)) == 3  # the runs really differ
-    assert encoder.calls == 1 + 3 * 4  # one warm-up call, then 3 runs of >= 4 calls
+    # one warm-up call, 3 runs of >= 4 calls, one untimed call before rounds 2 and 3
+    assert encoder.calls == 1 + 3 * 4 + 2
     assert raw["warmup"] == {"iterations": 1, "seconds": pytest.approx(BATCH * (PREP + MODEL))}
     per_run = raw["repeats"]
     assert [r["iterations"] for r in per_run] == [4, 4, 4]
@@ -106,8 +109,8 @@ def test_one_repeat_reports_no_spread_anywhere(tmp_path: Path) -> None:
     assert not [r for r in rows if r.metric.startswith("throughput_")]
     assert [r["throughput"] for r in raw["repeats"]] == pytest.approx(_expected_throughputs(1))
     assert "±" not in speed_table(rows) and REPEATS_FOOTNOTE not in speed_table(rows)
-    notes = build_runlog(SpeedConfig(models=["fake:8"], out=tmp_path), SweepResult(rows=rows),
-                         "0", "a", "b").notes  # fmt: skip
+    config = SpeedConfig(models=["fake:8"], out=tmp_path, repeats=1)
+    notes = build_runlog(config, SweepResult(rows=rows), "0", "a", "b").notes
     assert not any("std" in note for note in notes)
 
 
@@ -116,8 +119,8 @@ def test_notes_of_repeated_runs_state_pooling_and_what_the_std_is(tmp_path: Path
     config = SpeedConfig(models=["fake:8"], out=tmp_path, repeats=3)
     assert config.plan.repeats == 3
     text = "\n".join(build_runlog(config, SweepResult(rows=rows), "0", "a", "b").notes)
-    assert "timed 3 times" in text and "pool the calls of all runs" in text
-    assert "not a confidence interval of model quality" in text
+    assert "3 interleaved round(s)" in text and "pool the calls of all rounds" in text
+    assert "not a confidence interval" in text
 
 
 def _row(metric: str, value: float, n: int, modality: str = "image") -> SpeedRow:
@@ -130,7 +133,8 @@ def test_table_shows_mean_plus_minus_std_with_the_number_of_runs() -> None:
     rows = [_row("throughput", 79.0, 30), _row("throughput_mean", 80.0, 3),
             _row("throughput_std", 2.5, 3), _row("throughput", 2000.0, 10, "text")]  # fmt: skip
     table = speed_table(rows)
-    assert "| m | torch | fp32 | 1 | 80.0 ± 2.50 (3 runs) | – | – | 2000 | – | – | – |" in table
+    line = "| m | torch | fp32 | – | 1 | 80.0 ± 2.50 (3 runs) | – | – | 2000 | – | – | – | – |"
+    assert line in table
     assert table.endswith("\n\n" + REPEATS_FOOTNOTE)
     assert "run-to-run variation on this machine" in REPEATS_FOOTNOTE
     assert "not a confidence interval of model quality" in REPEATS_FOOTNOTE

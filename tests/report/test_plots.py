@@ -88,3 +88,61 @@ def test_an_empty_plot_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError):
         write_pareto_plot([], tmp_path / "p.png", QualityChoice("recall@1", "c", "t2i"))
+
+
+def _ci_metric(model: str, value: float, low: float, high: float) -> MetricRow:
+    return MetricRow(model=model, runtime="torch", precision="fp32", task="coco", dataset="c",
+                     protocol="t2i", metric="recall@1", k=1, value=value, n=10,
+                     ci_low=low, ci_high=high, ci_method="percentile-bootstrap")  # fmt: skip
+
+
+def test_points_carry_the_quality_ci() -> None:
+    metrics = [_ci_metric("a", 0.5, 0.4, 0.6), _metric("b", 0.3)]
+    choice = QualityChoice("recall@1", "coco", "t2i")
+    points = {p.model: p for p in pareto_points(metrics, [_speed("a", 10), _speed("b", 20)],
+                                                choice)}  # fmt: skip
+    assert (points["a"].ci_low, points["a"].ci_high) == (0.4, 0.6)
+    assert (points["b"].ci_low, points["b"].ci_high) == (None, None)
+
+
+def test_quality_ci_is_drawn_as_error_bars() -> None:
+    pytest.importorskip("matplotlib")
+    from matplotlib.container import ErrorbarContainer
+
+    from embedlab.report.plots import DEFAULT_TITLE, pareto_figure
+
+    choice = QualityChoice("recall@1", "coco", "t2i")
+    points = [
+        ParetoPoint("a", "torch", "fp32", 0.5, 10, 32, ci_low=0.4, ci_high=0.65),
+        ParetoPoint("b", "torch", "fp32", 0.3, 20, 32, ci_low=0.25, ci_high=0.31),
+        ParetoPoint("c", "torch", "fp32", 0.2, 5, 32),  # no CI: no bar
+    ]
+    (axes,) = pareto_figure(points, choice).axes
+    bars = [c for c in axes.containers if isinstance(c, ErrorbarContainer)]
+    assert len(bars) == 2
+    spans = []
+    for bar in bars:
+        (segments,) = bar.lines[2]  # the vertical bar's LineCollection
+        ((x0, y0), (x1, y1)) = segments.get_segments()[0]
+        spans.append((x0, round(min(y0, y1), 6), round(max(y0, y1), 6)))
+        assert x0 == x1
+    assert sorted(spans) == [(10.0, 40.0, 65.0), (20.0, 25.0, 31.0)]  # percent, asymmetric
+    assert axes.get_title() == DEFAULT_TITLE
+    assert "quality CI" in [t.get_text() for t in axes.get_legend().get_texts()]
+
+
+def test_a_single_configuration_says_so(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from embedlab.report.plots import pareto_figure, plot_run
+    from embedlab.results.schema import RunLog
+
+    choice = QualityChoice("recall@1", "coco", "t2i")
+    (axes,) = pareto_figure([_p(0.5, 10)], choice).axes
+    assert "one configuration only" in axes.get_title()
+    log = RunLog(embedlab_version="0", status="complete", started_at="now", config={},
+                 environment={}, metrics=[_ci_metric("a", 0.5, 0.4, 0.6)],
+                 speed=[_speed("a", 10)])  # fmt: skip
+    options = {"metric": "recall@1", "task": None, "protocol": None, "modality": "image"}
+    line = plot_run(log, None, tmp_path, options)
+    assert line.startswith(f"wrote {tmp_path / 'pareto.png'} (one configuration only")
+    assert (tmp_path / "pareto.png").is_file()

@@ -29,11 +29,11 @@ def test_speed_table_has_a_line_per_batch_with_both_modalities() -> None:
         _row("parity_cosine_min", 0.9999871, "text", region="output", unit="cosine"),
     ]  # fmt: skip
     table = speed_table(rows)
-    assert "| m | torch | fp32 | 1 | 80.0 | 12.0 | 15.0 | 2000 | 0.50 | – | 900 |" in table
-    assert "| m | torch | fp32 | 32 | 150 | – | – | – | – | – | – |" in table
+    assert "| m | torch | fp32 | – | 1 | 80.0 | 12.0 | 15.0 | 2000 | 0.50 | – | 900 | – |" in table
+    assert "| m | torch | fp32 | – | 32 | 150 | – | – | – | – | – | – | – |" in table
     split = split_table(rows)
-    assert "| m | torch | fp32 | 1 | image | 3.00 | 9.00 | 25% |" in split
-    assert "| m | torch | fp32 | 4.20 | 0.30 | – | – | 0.999987 |" in cold_start_table(rows)
+    assert "| m | torch | fp32 | – | 1 | image | 3.00 | 9.00 | 25% |" in split
+    assert "| m | torch | fp32 | – | 4.20 | 0.30 | – | – | 0.999987 |" in cold_start_table(rows)
 
 
 def test_tables_without_split_or_cold_rows_are_empty() -> None:

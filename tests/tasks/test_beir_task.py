@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from numpy.typing import NDArray
 from embedlab.data.beir import load_beir
 from embedlab.data.beir_synthetic import generate_beir_synthetic
 from embedlab.embedding.provider import EmbeddingProvider
-from embedlab.errors import ConfigError, DataError
+from embedlab.errors import ConfigError, DataError, DataWarning
 from embedlab.models.registry import get_source, parse_model
 from embedlab.tasks.base import TASKS, TaskContext, TaskResult
 from embedlab.tasks.beir import BeirParams
@@ -172,4 +173,43 @@ def test_no_relevant_judgement_at_all_is_a_data_error(tmp_path: Path) -> None:
     data_dir = write_self_match_set(tmp_path / "args")
     (data_dir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nx1\tx5\t0\n")
     with pytest.raises(DataError, match="no query of 'test' has a judged document with grade > 0"):
+        run_task(data_dir, "fake:8", tmp_path / "cache")
+
+
+# --- data problems on the terminal (issue #17 item 7) --------------------------------------
+
+
+def _with_qrels(root: Path, lines: str, queries: Sequence[str] = ("x1", "x2")) -> Path:
+    data_dir = write_self_match_set(root)
+    rows = [{"_id": q, "text": f"argument number {q}"} for q in queries]
+    (data_dir / "queries.jsonl").write_text("\n".join(json.dumps(q) for q in rows))
+    (data_dir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + lines)
+    return data_dir
+
+
+def test_judged_documents_missing_from_the_corpus_warn_with_a_count(tmp_path: Path) -> None:
+    consistent = _with_qrels(tmp_path / "ok", "x1\tx5\t1\nx2\tx6\t1\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        run_task(consistent, "fake:8", tmp_path / "cache")  # consistent files: no warning
+    data_dir = _with_qrels(tmp_path / "d", "x1\tx5\t1\nx1\tgone\t1\nx2\tx6\t1\nx2\tlost\t2\n")
+    with pytest.warns(DataWarning, match=r"2 judgement\(s\) of qrels/test.tsv name documents "
+                      r"missing from corpus.jsonl \(e.g. query 'x1' -> document 'gone'\)"):
+        result = run_task(data_dir, "fake:8", tmp_path / "cache")
+    assert result.dataset.details["counts"]["judged_documents_missing_from_corpus"] == 2
+
+
+def test_queries_without_judgements_warn_with_a_count(tmp_path: Path) -> None:
+    data_dir = _with_qrels(tmp_path / "d", "x1\tx5\t1\n", queries=("x1", "x2", "x3"))
+    with pytest.warns(DataWarning, match=r"2 of 3 queries of queries.jsonl have no judgement "
+                      r"with grade > 0 in qrels/test.tsv \(e.g. 'x2'\)"):
+        result = run_task(data_dir, "fake:8", tmp_path / "cache")
+    assert result.dataset.details["counts"]["evaluated_queries"] == 1
+
+
+def test_judgements_of_unknown_queries_warn_with_a_count(tmp_path: Path) -> None:
+    lines = "x1\tx5\t1\nx2\tx6\t1\nq9\tx1\t1\nq8\tx2\t1\nq7\tx3\t1\n"
+    data_dir = _with_qrels(tmp_path / "d", lines)
+    with pytest.warns(DataWarning, match=r"3 query id\(s\) judged in qrels/test.tsv are not in "
+                      r"queries.jsonl \(e.g. 'q9'\)"):
         run_task(data_dir, "fake:8", tmp_path / "cache")

@@ -62,7 +62,8 @@ def test_a_new_parameter_reaches_the_task_and_is_never_stale(tmp_path: Path) -> 
     run(_config(tmp_path))
     run(_config(tmp_path))  # same parameters: the finished part is reused
     assert [p.flavour for p in RUNS] == ["plain"]
-    log = run(_config(tmp_path, task_params={"flavour": "spicy", "sizes": "2, 3"}))
+    changed = {"flavour": "spicy", "sizes": "2, 3"}
+    log = run(_config(tmp_path, task_params=changed, overwrite=True))
     assert [(p.flavour, p.sizes) for p in RUNS] == [("plain", (1,)), ("spicy", (2, 3))]
     assert log.metrics[0].protocol == "spicy"
 

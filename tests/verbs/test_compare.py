@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from embedlab.config.run import RunConfig
 from embedlab.errors import ConfigError, ResultsError
-from embedlab.report.compare import comparison_markdown
+from embedlab.report.comparison_tables import comparison_markdown
 from embedlab.results.io import read_results, write_runlog
 from embedlab.results.outcomes import Outcomes, write_outcomes
 from embedlab.results.schema import DatasetInfo, MetricRow, OutcomeFile, RunLog
 from embedlab.stats.multiple_testing import holm
 from embedlab.stats.paired import permutation_test
 from embedlab.verbs.compare import compare
+from embedlab.verbs.run import run
 
 N = 5000
 TASK = "shapes"
@@ -25,7 +28,7 @@ def make_run(
     root: Path,
     models: Mapping[str, Mapping[str, np.ndarray]],
     *,
-    fingerprint: str = "fp-1",
+    fingerprint: str = "content:fp-1",
     query_ids: Sequence[str] | None = None,
     clusters: Sequence[str] | None = None,
     ci: bool = False,
@@ -105,7 +108,7 @@ def test_five_points_at_n_5000_is_significant(tmp_path: Path, test: str) -> None
 def test_different_fingerprints_are_refused(tmp_path: Path) -> None:
     (ranks,) = correlated_ranks([0.5])
     a = make_run(tmp_path / "a", {"m": {"t2i": ranks}})
-    b = make_run(tmp_path / "b", {"n": {"t2i": ranks}}, fingerprint="fp-2")
+    b = make_run(tmp_path / "b", {"n": {"t2i": ranks}}, fingerprint="content:fp-2")
     with pytest.raises(ResultsError, match=r"runs .*a and .*b were made on different data"):
         compare([a, b])
 
@@ -233,3 +236,71 @@ def test_stored_intervals_of_another_level_are_not_reused(tmp_path: Path) -> Non
     b = make_run(tmp_path / "b", {"n": {"t2i": y}}, ci=True)
     (table,) = compare([a, b], ["recall@1"], resamples=100).results
     assert [s.ci_source for s in table.systems] == ["computed", "run"]
+
+
+# --- content fingerprints (issue #17 item 6) -----------------------------------------------
+
+
+def test_id_only_fingerprints_of_older_runs_are_refused(tmp_path: Path) -> None:
+    (ranks,) = correlated_ranks([0.5])
+    a = make_run(tmp_path / "a", {"m": {"t2i": ranks}}, fingerprint="0123456789abcdef")
+    b = make_run(tmp_path / "b", {"n": {"t2i": ranks}}, fingerprint="0123456789abcdef")
+    with pytest.raises(ResultsError, match=r"cannot verify .*shapes/test .*id-only"):
+        compare([a, b])
+    one = make_run(tmp_path / "one", {"m": {"t2i": ranks}, "n": {"t2i": ranks}},
+                   fingerprint="0123456789abcdef")
+    assert compare([one], ["recall@1"], resamples=50).results  # models of one older run: fine
+
+
+def test_content_prefix_is_the_data_layers() -> None:
+    from embedlab.data.content import PREFIX
+    from embedlab.results.systems import CONTENT_PREFIX
+
+    assert PREFIX == CONTENT_PREFIX
+
+
+def _captions_folder(root: Path, captions: Sequence[str]) -> Path:
+    from PIL import Image
+
+    root.mkdir(parents=True)
+    lines = []
+    for i, caption in enumerate(captions):
+        Image.new("RGB", (8, 8), (40 * i % 256, 90, 200)).save(root / f"img{i}.png")
+        lines.append(json.dumps({"image": f"img{i}.png", "captions": [caption], "id": f"i{i}"}))
+    (root / "captions.jsonl").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def _captions_run(tmp_path: Path, data: Path, out: str) -> Path:
+    config = RunConfig(
+        models=["fake:16"], tasks=["captions"], out=tmp_path / out, data_dir=data,
+        cache_dir=tmp_path / "cache", progress=False, bootstrap=20,
+    )
+    run(config)
+    return tmp_path / out
+
+
+def test_runs_whose_caption_texts_differ_are_refused(tmp_path: Path) -> None:
+    texts = [f"a photo of thing {i}" for i in range(6)]
+    same = _captions_folder(tmp_path / "same", texts)
+    other = _captions_folder(tmp_path / "other", [t.upper() for t in texts])  # same ids
+    a = _captions_run(tmp_path, same, "a")
+    b = _captions_run(tmp_path, other, "b")
+    assert read_results(a).outcomes and read_results(b).outcomes
+    with pytest.raises(ResultsError, match=r"runs .*a and .*b were made on different data"):
+        compare([a, b])
+    c = _captions_run(tmp_path, same, "c")  # identical data: still compared
+    assert compare([a, c], ["recall@1"], resamples=50).results
+
+
+def test_runs_whose_image_bytes_differ_are_refused(tmp_path: Path) -> None:
+    texts = [f"a photo of thing {i}" for i in range(6)]
+    first = _captions_folder(tmp_path / "first", texts)
+    second = _captions_folder(tmp_path / "second", texts)
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), (0, 0, 0)).save(second / "img3.png")  # one image replaced
+    a = _captions_run(tmp_path, first, "a")
+    b = _captions_run(tmp_path, second, "b")
+    with pytest.raises(ResultsError, match=r"dataset captions/test \(fingerprint"):
+        compare([a, b])

@@ -16,21 +16,27 @@ def compare_command(
     metric: Annotated[
         list[str] | None,
         typer.Option(
-            "--metric", help="recall@K, accuracy@K, mrr, or an outcome column (repeatable)."
+            "--metric",
+            metavar="METRIC",
+            help="recall@K, accuracy@K, mrr, or an outcome column (repeatable).",
         ),
     ] = None,
     task: Annotated[
-        list[str] | None, typer.Option(help="Only this task (repeatable; default: all shared).")
+        list[str] | None,
+        typer.Option(metavar="TASK", help="Only this task (repeatable; default: all shared)."),
     ] = None,
     protocol: Annotated[
         list[str] | None,
-        typer.Option(help="Only this protocol (repeatable; default: all shared)."),
+        typer.Option(
+            metavar="PROTOCOL", help="Only this protocol (repeatable; default: all shared)."
+        ),
     ] = None,
     resamples: Annotated[int, typer.Option(help="Bootstrap / sign-flip resamples.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the resampling generators.")] = 0,
     alpha: Annotated[float, typer.Option(help="Significance level (after Holm).")] = 0.05,
     test: Annotated[
-        str, typer.Option(help="Test behind the significance flag: permutation | bootstrap.")
+        str,
+        typer.Option(metavar="permutation|bootstrap", help="Test behind the significance flag."),
     ] = "permutation",
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write the comparison as JSON here.")
@@ -38,7 +44,7 @@ def compare_command(
 ) -> None:
     """Compare the models of RUN folders pairwise on the same queries; print markdown tables."""
     from embedlab._atomic import write_text_atomic
-    from embedlab.report.compare import comparison_markdown
+    from embedlab.report.comparison_tables import comparison_markdown
     from embedlab.verbs.compare import compare
 
     result = compare(

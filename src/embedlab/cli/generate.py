@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import typer
 
@@ -21,9 +21,29 @@ def _beir(out: Path, size: int, seed: int, split: str) -> Path:
     return generate_beir_synthetic(out, n_subjects=size, seed=seed, split=split)
 
 
-GENERATORS: dict[str, tuple[Callable[[Path, int, int, str], Path], int]] = {
-    "shapes": (_shapes, 200),
-    "beir-synthetic": (_beir, 24),
+def _shapes_sizes() -> tuple[int, int]:
+    from embedlab.data.shapes_scene import max_scenes
+
+    return 1, max_scenes()
+
+
+def _beir_sizes() -> tuple[int, int]:
+    from embedlab.data.beir_synthetic import SUBJECTS
+
+    return 2, len(SUBJECTS)
+
+
+class Generator(NamedTuple):
+    """A generator, its default ``--size`` and the range of sizes it can make."""
+
+    generate: Callable[[Path, int, int, str], Path]
+    default_size: int
+    sizes: Callable[[], tuple[int, int]]
+
+
+GENERATORS: dict[str, Generator] = {
+    "shapes": Generator(_shapes, 200, _shapes_sizes),
+    "beir-synthetic": Generator(_beir, 24, _beir_sizes),
 }
 
 
@@ -38,10 +58,17 @@ def generate_command(
     split: Annotated[str, typer.Option(help="Split name written into the files.")] = "test",
 ) -> None:
     """Generate a synthetic dataset for offline benchmarks and tests."""
-    from embedlab.errors import UnknownNameError
+    from embedlab.errors import ConfigError, UnknownNameError
 
     if kind not in GENERATORS:
         raise UnknownNameError("generator", kind, GENERATORS)
-    generate, default_size = GENERATORS[kind]
-    path = generate(out, default_size if size is None else size, seed, split)
+    generator = GENERATORS[kind]
+    if size is not None:
+        low, high = generator.sizes()
+        if not low <= size <= high:
+            bound = f"at least {low}" if size < low else f"at most {high}"
+            raise ConfigError(f"--size must be {bound} for {kind} (got {size})")
+    if seed < 0:
+        raise ConfigError(f"--seed must be at least 0 (got {seed})")
+    path = generator.generate(out, generator.default_size if size is None else size, seed, split)
     typer.echo(f"wrote {path}")

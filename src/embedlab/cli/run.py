@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,13 +17,17 @@ ModelOpt = Annotated[
     typer.Option(
         "--model",
         "-m",
-        help="SOURCE:REF, e.g. hf:openai/clip-vit-base-patch16 (repeatable). "
+        metavar="MODEL",
+        help="A preset name (e.g. all-minilm-l6-v2) or SOURCE:REF, e.g. "
+        "hf:openai/clip-vit-base-patch16 (repeatable; 'embedlab list' shows both). "
         "Without --model and --task: the built-in offline suite.",
     ),
 ]
 TaskOpt = Annotated[
     list[str] | None,
-    typer.Option("--task", "-t", help="Task name, e.g. coco-karpathy (repeatable)."),
+    typer.Option(
+        "--task", "-t", metavar="TASK", help="Task name, e.g. coco-karpathy (repeatable)."
+    ),
 ]
 
 
@@ -29,7 +36,10 @@ def run_command(
     task: TaskOpt = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder for results.json, results.csv, outcomes/ (suite: runs/default)."),
+        typer.Option(
+            help="Required with --model/--task: folder for results.json, results.csv, "
+            "outcomes/ (suite: runs/default)."
+        ),
     ] = None,
     data_dir: Annotated[
         Path | None, typer.Option(help="Local dataset folder (default: the Hub).")
@@ -42,7 +52,8 @@ def run_command(
     protocol: Annotated[
         list[str] | None,
         typer.Option(
-            help="Retrieval protocol(s): t2i, t2i-first, i2t, i2t-symmetric (default: all)."
+            metavar="PROTOCOL",
+            help="Retrieval protocol(s): t2i, t2i-first, i2t, i2t-symmetric (default: all).",
         ),
     ] = None,
     cache_dir: Annotated[
@@ -96,6 +107,21 @@ def run_command(
         ),
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace the results of a different run found in --out (default: refuse).",
+        ),
+    ] = False,
+    reuse_speed: Annotated[
+        bool,
+        typer.Option(
+            "--reuse-speed",
+            help="Built-in suite: keep the speed rows of the earlier run in --out when they were "
+            "measured with the same settings (default: speed is measured again).",
+        ),
+    ] = False,
 ) -> None:
     """Run MODEL(s) on TASK(s); write results to --out and print the tables.
 
@@ -103,8 +129,13 @@ def run_command(
     shapes retrieval and shapes-pairs, then its speed on torch and a Pareto plot).
     """
     if not model and not task:
-        _run_suite(out, cache_dir, progress)
+        _run_suite(out, cache_dir, progress, reuse_speed)
         return
+    if reuse_speed:
+        raise ConfigError(
+            "--reuse-speed applies to the built-in suite's speed step (embedlab run without "
+            "--model/--task); a run with --model/--task measures no speed rows"
+        )
     if not model or not task:
         missing = "--model" if not model else "--task"
         raise ConfigError(
@@ -142,13 +173,33 @@ def run_command(
         "templates": templates,
         "task_params": _pairs(task_param or []),
         "progress": progress,
+        "overwrite": overwrite,
     }
     if cache_dir is not None:
         settings["cache_dir"] = cache_dir
     config = build_config(RunConfig, settings)
-    log = run(config, notify=lambda message: typer.echo(message, err=True))
-    typer.echo(render_run(log))
-    typer.echo(f"\nwrote {out / 'results.json'}")
+    with _shown_warnings() as shown:
+        log = run(config, notify=lambda message: typer.echo(message, err=True))
+    typer.echo(render_run(log, shown=shown))
+    typer.echo("")
+    _say_written(out)
+
+
+@contextmanager
+def _shown_warnings() -> Iterator[list[str]]:
+    """Collect the text of every warning printed meanwhile (so notes do not repeat them)."""
+    shown: list[str] = []
+    original = warnings.showwarning
+
+    def show(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+        shown.append(str(message))
+        original(message, *args, **kwargs)
+
+    warnings.showwarning = show
+    try:
+        yield shown
+    finally:
+        warnings.showwarning = original
 
 
 def _pairs(items: list[str]) -> dict[str, str]:
@@ -164,20 +215,37 @@ def _pairs(items: list[str]) -> dict[str, str]:
     return out
 
 
-def _run_suite(out: Path | None, cache_dir: Path | None, progress: bool) -> None:
+def _run_suite(
+    out: Path | None, cache_dir: Path | None, progress: bool, reuse_speed: bool = False
+) -> None:
+    from embedlab.cli.speed import print_suite_speed
     from embedlab.report.plots import plot_run
-    from embedlab.report.speed import speed_table
     from embedlab.report.terminal import render_run
     from embedlab.verbs.suite import DEFAULT_OUT, run_default_suite
 
     folder = out or DEFAULT_OUT
     result = run_default_suite(
-        folder, cache_dir, progress, notify=lambda m: typer.echo(m, err=True)
-    )
+        folder, cache_dir, progress, notify=lambda m: typer.echo(m, err=True),
+        reuse_speed=reuse_speed,
+    )  # fmt: skip
     typer.echo(render_run(result.quality))
-    typer.echo(f"\n{speed_table(result.speed.rows)}")
-    for error in result.speed.errors:
-        typer.echo(error, err=True)
+    print_suite_speed(result)  # table, verdicts, "measured now" or "reused", skipped cases
     options = {"metric": "recall@1", "task": "shapes", "protocol": "t2i", "modality": "image"}
     typer.echo(plot_run(result.combined, None, folder, options))
-    typer.echo(f"wrote {folder / 'results.json'}")
+    _say_written(folder)
+
+
+def _say_written(out: Path) -> None:
+    """Write the run's report and say which files the run folder now holds."""
+    from embedlab.errors import EmbedlabError
+    from embedlab.verbs.report import write_report
+
+    typer.echo(f"wrote {out / 'results.json'} (config, environment, every metric row with its CI)")
+    typer.echo(f"      {out / 'results.csv'} (the metric rows), {out / 'outcomes'}/ (per-query)")
+    try:
+        html, markdown = write_report([out], out)
+    except EmbedlabError as exc:  # the results are published; the report is a view of them
+        typer.echo(f"warning: report not written: {exc}; try: embedlab report {out}", err=True)
+        return
+    typer.echo(f"      {html} (report: tables, plots, selection guide; open in a browser)")
+    typer.echo(f"      {markdown} (the report's tables as Markdown)")

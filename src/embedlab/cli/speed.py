@@ -1,7 +1,16 @@
-"""``embedlab speed``: measure throughput, latency, cold start and memory; print the table."""
+"""``embedlab speed``: measure throughput, latency, cold start and memory; print the tables.
+
+Progress goes to stderr: one line per loaded configuration, then the timing plan as a bar
+(timed runs done / total, and the time left estimated from the runs measured so far), or as
+plain lines when stderr is not a terminal. stdout gets the tables, the stability verdicts,
+the notes, and the files written with what each holds.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +21,7 @@ _FLAGS = {
     "modalities": "--modality",
     "models": "--model",
     "repeats": "--repeats",
+    "threads": "--threads",
 }
 
 ModelOpt = Annotated[
@@ -44,19 +54,47 @@ def speed_command(
     ] = None,
     device: Annotated[str, typer.Option(help="Device: cpu, cuda, cuda:1.")] = "cpu",
     threads: Annotated[
-        int | None, typer.Option(help="Intra-op threads (default: the runtime's).")
+        list[int] | None,
+        typer.Option(
+            help="Intra-op threads of every runtime (repeatable: each count is measured; "
+            "default: the physical cores this process may use)."
+        ),
     ] = None,
     warmup_iterations: Annotated[int, typer.Option(help="Warm-up calls, at least.")] = 3,
     warmup_seconds: Annotated[float, typer.Option(help="Warm-up seconds, at least.")] = 2.0,
-    min_iterations: Annotated[int, typer.Option(help="Timed calls, at least.")] = 10,
-    min_seconds: Annotated[float, typer.Option(help="Timed seconds, at least.")] = 10.0,
+    min_iterations: Annotated[int, typer.Option(help="Timed calls per round, at least.")] = 10,
+    min_seconds: Annotated[float, typer.Option(help="Timed seconds per round, at least.")] = 3.0,
     repeats: Annotated[
         int,
         typer.Option(
-            help="Timed runs per case after one warm-up (each meets both floors); 2 or more "
-            "adds throughput mean ± std over the runs."
+            help="Interleaved rounds: every case is timed once per round, in turn (each run "
+            "meets both floors); 2 or more adds throughput mean ± std over the rounds."
         ),
-    ] = 1,
+    ] = 3,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick",
+            help="A first look: 1 warm-up call, >= 3 calls and 0.5 s per round, 2 rounds "
+            "(overrides the floors; the output is marked QUICK LOOK).",
+        ),
+    ] = False,
+    isolate: Annotated[
+        bool,
+        typer.Option(
+            "--isolate",
+            help="Measure each configuration (runtime x precision x threads) in its own fresh "
+            "process: its own memory and start-up settings, but no interleaving between them.",
+        ),
+    ] = False,
+    reuse_speed: Annotated[
+        bool,
+        typer.Option(
+            "--reuse-speed",
+            help="Keep the speed rows already in --out if measured with the same settings "
+            "(default: measure again).",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic inputs.")] = 0,
     cache_dir: Annotated[
         Path | None, typer.Option(help="Cache of runtime exports (default: embedlab's cache).")
@@ -72,11 +110,17 @@ def speed_command(
     protocol: Annotated[str | None, typer.Option(help="Protocol of the quality metric.")] = None,
 ) -> None:
     """Measure the speed of MODEL(s) on synthetic inputs; write results to --out."""
-    from embedlab.report.plots import plot_run
-    from embedlab.report.speed import cold_start_table, speed_table, split_table
+    from embedlab.perf.config import QUICK
     from embedlab.results.io import read_results
     from embedlab.verbs.speed import speed
 
+    floors = {
+        "warmup_iterations": warmup_iterations,
+        "warmup_seconds": warmup_seconds,
+        "min_iterations": min_iterations,
+        "min_seconds": min_seconds,
+        "repeats": repeats,
+    }
     config = _config(
         {
             "models": model,
@@ -87,11 +131,10 @@ def speed_command(
             "modalities": modality or ["image", "text"],
             "device": device,
             "threads": threads,
-            "warmup_iterations": warmup_iterations,
-            "warmup_seconds": warmup_seconds,
-            "min_iterations": min_iterations,
-            "min_seconds": min_seconds,
-            "repeats": repeats,
+            **(QUICK if quick else floors),
+            "quick": quick,
+            "reuse_speed": reuse_speed,
+            "isolate": isolate,
             "seed": seed,
             "cache_dir": cache_dir,
             "trust_remote_code": trust_remote_code,
@@ -100,21 +143,74 @@ def speed_command(
     )
     # A bad --quality folder fails now, not after minutes of measuring.
     quality_rows = read_results(quality).metrics if quality is not None else None
-    log, result = speed(config, notify=lambda message: typer.echo(message, err=True))
-    typer.echo(speed_table(result.rows))
-    for table in (split_table(result.rows), cold_start_table(result.rows)):
+    with progress_view() as observe:
+        outcome = speed(config, notify=lambda m: typer.echo(m, err=True), observe=observe)
+    print_speed(outcome, config.modalities)
+    options = {"metric": metric, "task": task, "protocol": protocol,
+               "modality": "image" if "image" in config.modalities else "text"}  # fmt: skip
+    if not outcome.reused:
+        from embedlab.report.plots import plot_run
+
+        typer.echo(plot_run(outcome.log, quality_rows, out, options))
+
+
+def print_speed(outcome: Any, modalities: list[str]) -> None:
+    """The tables, verdicts, notes, skipped cases and written files of a speed outcome."""
+    from embedlab.report.speed import cold_start_table, machine_table, speed_table, split_table
+
+    rows = outcome.result.rows
+    if outcome.log.config.get("quick") or outcome.log.config.get("speed", {}).get("quick"):
+        typer.echo("QUICK LOOK (--quick): rough figures; measure without --quick to compare\n")
+    typer.echo(speed_table(rows))
+    for table in (split_table(rows), cold_start_table(rows), machine_table(rows)):
         if table:
             typer.echo(f"\n{table}")
     typer.echo("")
-    for note in log.notes:
+    for note in outcome.log.notes:
         if note.startswith("speed: "):
             typer.echo(note.removeprefix("speed: "))
-    for error in result.errors:
+    for error in outcome.result.errors:
         typer.echo(error, err=True)
-    plot_modality = "image" if "image" in config.modalities else "text"
-    options = {"metric": metric, "task": task, "protocol": protocol, "modality": plot_modality}
-    typer.echo(plot_run(log, quality_rows, out, options))
-    typer.echo(f"wrote {out / 'results.json'}")
-    if not any(row.metric == "throughput" for row in result.rows):
-        typer.echo("error: nothing could be measured; see the skipped lines above", err=True)
-        raise typer.Exit(1)
+    for line in outcome.files:
+        typer.echo(f"wrote {line}")
+
+
+@contextmanager
+def progress_view() -> Iterator[Callable[[Any], None]]:
+    """A rich bar of timed runs (done / total, ETA) on a terminal; plain lines otherwise."""
+    if not sys.stderr.isatty():
+
+        def line(step: Any) -> None:
+            eta = "" if step.eta_seconds is None else f", about {step.eta_seconds:.0f} s left"
+            typer.echo(f"[{step.done}/{step.total} timed runs{eta}] {step.label}", err=True)
+
+        yield line
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    columns = (TextColumn("[bold]speed"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[eta]}"),
+               TextColumn("{task.description}", markup=False))  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task("", total=None, eta="")
+
+        def update(step: Any) -> None:
+            eta = "" if step.eta_seconds is None else f"ETA {step.eta_seconds:.0f} s"
+            bar.update(task, completed=step.done, total=step.total, eta=eta,
+                       description=step.label)  # fmt: skip
+
+        yield update
+
+
+def print_suite_speed(result: Any) -> None:
+    """The speed part of a bare ``embedlab run``: table, verdicts, whether it was measured now
+    or reused (``--reuse-speed``), and skipped cases."""
+    from embedlab.report.speed import speed_table
+
+    typer.echo(f"\n{speed_table(result.speed.rows)}")
+    for note in result.combined.notes:
+        if note.startswith(("speed: measured now", "speed: reused")):
+            typer.echo(note.removeprefix("speed: "))
+    for error in result.speed.errors:
+        typer.echo(error, err=True)

@@ -1,11 +1,16 @@
 """RunConfig: everything one ``embedlab run`` needs, validated and frozen.
 
 The resolved config is written into ``results.json`` so any run can be replayed.
+:func:`result_identity` is the part of it that determines the results, used to tell whether an
+output folder holds this run's results (resume) or a different run's (refused unless
+``overwrite``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -49,6 +54,8 @@ class RunConfig(BaseModel):
     confidence: float = Field(default=0.95, gt=0, lt=1)
     seed: int = 0
     progress: bool = True
+    #: Replace results of a different run found in ``out`` (not part of the results' identity).
+    overwrite: bool = False
 
     @field_validator("precision")
     @classmethod
@@ -60,3 +67,66 @@ class RunConfig(BaseModel):
     @property
     def resolved_precision(self) -> str:
         return self.precision or default_precision(self.device)
+
+
+#: The fields that determine a run's results; the others (``out``, ``cache_dir``, ``device``,
+#: ``batch_size``, ``workers``, ``chunk_mb``, ``trust_remote_code``, ``progress``, ``overwrite``)
+#: change where and how fast it runs, not its numbers. Like the part key, ``device`` counts only
+#: through the precision it implies.
+RESULT_FIELDS = (
+    "models",
+    "tasks",
+    "data_dir",
+    "precision",
+    "runtime",
+    "protocols",
+    "split",
+    "hub_id",
+    "dim",
+    "query_prompt",
+    "document_prompt",
+    "classnames",
+    "templates",
+    "task_params",
+    "bootstrap",
+    "confidence",
+    "seed",
+)
+_PATH_FIELDS = frozenset({"data_dir", "classnames", "templates"})
+
+
+def result_identity(config: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The result-determining fields of a config as written to ``results.json`` (JSON form).
+
+    Missing fields take their defaults; ``precision`` is resolved from ``device``; paths are
+    compared resolved (relative ones against the current folder). None when ``config`` is not a
+    quality run's config (e.g. ``embedlab speed`` wrote it: it has no ``tasks``).
+    """
+    if "models" not in config or "tasks" not in config:
+        return None
+    fields = RunConfig.model_fields
+    identity: dict[str, Any] = {}
+    for name in RESULT_FIELDS:
+        default = fields[name].get_default(call_default_factory=True)
+        identity[name] = config.get(name, default)
+    if identity["precision"] is None:
+        identity["precision"] = default_precision(str(config.get("device", "cpu")))
+    for name in _PATH_FIELDS:
+        if identity[name] is not None:
+            identity[name] = str(Path(str(identity[name])).resolve())
+    return identity
+
+
+def identity_differences(old: Mapping[str, Any], new: RunConfig) -> list[str] | None:
+    """``field: old → new`` for each result-determining field that differs; None if ``old``
+    is not a quality run's config."""
+    before = result_identity(old)
+    if before is None:
+        return None
+    after = result_identity(new.model_dump(mode="json"))
+    assert after is not None
+    return [
+        f"{name}: {before[name]!r} → {after[name]!r}"
+        for name in RESULT_FIELDS
+        if before[name] != after[name]
+    ]

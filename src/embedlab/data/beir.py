@@ -25,8 +25,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from embedlab.data.content import content_fingerprint
 from embedlab.data.registry import DatasetRequest, register_dataset
-from embedlab.data.types import fingerprint_ids
 from embedlab.errors import ConfigError, DataError
 
 CORPUS_FILE = "corpus.jsonl"
@@ -65,9 +65,15 @@ class BeirDataset:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Hash of document ids, query ids and every judgement."""
+        """Content hash (:mod:`embedlab.data.content`) of every document (id, title, text),
+        every query (id, text) and every judgement."""
+        docs = [
+            f"{i}|{title}|{text}"
+            for i, title, text in zip(self.doc_ids, self.doc_titles, self.doc_texts, strict=True)
+        ]
+        queries = [f"{i}|{text}" for i, text in zip(self.query_ids, self.queries, strict=True)]
         judged = [f"{q}>{d}={g}" for q in sorted(self.qrels) for d, g in self.qrels[q].items()]
-        return fingerprint_ids([*self.doc_ids, "|", *self.query_ids, "|", *judged])
+        return content_fingerprint(["beir", *docs, "|", *queries, "|", *judged])
 
 
 def load_beir(data_dir: Path, split: str = "test", name: str | None = None) -> BeirDataset:

@@ -23,6 +23,7 @@ ATTEMPTS = 3  # tries per file
 BACKOFF_SECONDS = 1.0  # wait before retry n is BACKOFF_SECONDS * 2 ** (n - 1)
 TIMEOUT_SECONDS = 30.0
 WORKERS = 8
+GIVE_UP_AFTER = 2 * WORKERS  # this many failures before any success: stop (host unreachable?)
 _PERMANENT_HTTP = frozenset({400, 401, 403, 404, 410})  # retrying these cannot help
 
 
@@ -42,6 +43,10 @@ def fetch_all(downloads: Sequence[Download], *, label: str) -> None:
         downloads: what to fetch.
         label: what is fetched, for the progress bar and messages (``"coco-karpathy images"``).
 
+    When the first :data:`GIVE_UP_AFTER` files to finish have all failed (an unreachable host,
+    a wrong URL pattern), the rest are not tried: the error comes in seconds, not after every
+    file's retries.
+
     Raises:
         DataError: some files could not be fetched after the retries; names the URL and item of
             the first few. The files fetched so far are kept, so a re-run resumes.
@@ -50,6 +55,7 @@ def fetch_all(downloads: Sequence[Download], *, label: str) -> None:
     if not todo:
         return
     failures: list[tuple[int, str]] = []
+    fetched = 0
     with (
         rich_progress(f"downloading {label}", len(todo)) as advance,
         ThreadPoolExecutor(max_workers=WORKERS) as pool,
@@ -60,13 +66,23 @@ def fetch_all(downloads: Sequence[Download], *, label: str) -> None:
                 error = future.result()
                 if error is not None:
                     failures.append((futures[future], error))
+                else:
+                    fetched += 1
                 advance(1)
-        except BaseException:  # Ctrl-C: do not wait for the queued downloads
+                if not fetched and len(failures) >= GIVE_UP_AFTER < len(todo):
+                    raise _failure_error(_listed(todo, failures), total=len(todo), label=label,
+                                         gave_up=True)  # fmt: skip
+        except BaseException:  # Ctrl-C, or giving up: do not wait for the queued downloads
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     if failures:
-        failed = [(todo[i], error) for i, error in sorted(failures)]
-        raise _failure_error(failed, total=len(todo), label=label)
+        raise _failure_error(_listed(todo, failures), total=len(todo), label=label)
+
+
+def _listed(
+    todo: Sequence[Download], failures: list[tuple[int, str]]
+) -> list[tuple[Download, str]]:
+    return [(todo[i], error) for i, error in sorted(failures)]
 
 
 def _fetch_one(download: Download) -> str | None:
@@ -96,9 +112,17 @@ def _get(url: str) -> bytes:
     return data
 
 
-def _failure_error(failures: list[tuple[Download, str]], *, total: int, label: str) -> DataError:
+def _failure_error(
+    failures: list[tuple[Download, str]], *, total: int, label: str, gave_up: bool = False
+) -> DataError:
     listed = "; ".join(f"{d.item} from {d.url} ({err})" for d, err in failures[:MAX_LISTED])
     more = f"; and {len(failures) - MAX_LISTED} more" if len(failures) > MAX_LISTED else ""
+    if gave_up:
+        return DataError(
+            f"could not download any of the first {len(failures)} of {total} {label}, so "
+            f"stopped: {listed}{more}. Check the network (or the URLs), or use --data-dir with "
+            "local files."
+        )
     return DataError(
         f"could not download {len(failures)} of {total} {label}: {listed}{more}. "
         "The files fetched so far are kept; re-run to resume, or use --data-dir with local files."

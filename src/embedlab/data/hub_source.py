@@ -12,25 +12,49 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from embedlab.core.hub import hub_unreachable_reason
 from embedlab.errors import DataError, MissingDependencyError
 
 # Karpathy calls it "val"; most Hub copies call that split "validation" (and vice versa).
 _HUB_SPLIT_FALLBACK = {"val": "validation", "validation": "val"}
+# Streaming reads the Hub's files as it goes, so either offline switch rules it out.
+OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
 
 
 def open_rows(hub_id: str, split: str, *, purpose: str) -> Iterator[Mapping[str, Any]]:
-    """Yield the rows of ``split`` of ``hub_id`` (a Hub id or a local folder) as dicts.
+    """The rows of ``split`` of ``hub_id`` (a Hub id or a local folder) as dicts.
+
+    A Hub id is only opened when the Hub answers a quick probe
+    (:func:`embedlab.core.hub.hub_unreachable_reason`): offline or unreachable fails here, in
+    seconds, with one message naming the dataset and how to give it locally.
 
     Args:
         hub_id: Hub dataset id, local data folder, or a ``save_to_disk`` folder.
         split: split name; ``val``/``validation`` are tried as each other when missing.
-        purpose: what the rows are for, for the missing-dependency message.
+        purpose: what the rows are for (``loading coco-karpathy``), for the messages.
 
     Raises:
         MissingDependencyError: ``datasets`` is not installed.
-        DataError: the dataset or split cannot be opened or read.
+        DataError: the Hub cannot be reached, or the dataset or split cannot be opened or read.
     """
     datasets = _import_datasets(purpose)
+    if not Path(hub_id).exists():
+        require_hub_dataset(hub_id, purpose)
+    return _read(datasets, hub_id, split)
+
+
+def require_hub_dataset(hub_id: str, purpose: str, local_hint: str = "the dataset's files") -> None:
+    """Raise DataError (naming ``hub_id`` and the offline alternatives) if the Hub is unusable."""
+    reason = hub_unreachable_reason(OFFLINE_VARIABLES)
+    if reason is not None:
+        raise DataError(
+            f"{purpose} needs the Hugging Face dataset {hub_id!r}, but {reason}; pass "
+            f"--data-dir with {local_hint}, or --hub-id with a local copy (a folder of "
+            "parquet/json files or a Dataset.save_to_disk folder)"
+        )
+
+
+def _read(datasets: Any, hub_id: str, split: str) -> Iterator[Mapping[str, Any]]:
     try:
         rows = _undecoded(datasets, _open(datasets, hub_id, split))
         yield from rows

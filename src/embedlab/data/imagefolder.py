@@ -23,9 +23,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.data.classnames import load_classnames
+from embedlab.data.content import content_fingerprint, image_fields
+from embedlab.data.duplicates import warn_shared_image_files
 from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.data.templates import fill_template, load_templates
-from embedlab.data.types import fingerprint_ids
 from embedlab.errors import ConfigError, DataError
 
 NAME = "imagefolder"
@@ -82,6 +83,7 @@ class ImageFolderDataset:
         empty = np.flatnonzero(np.bincount(self.labels, minlength=n_classes) == 0)
         if empty.size:
             raise DataError(f"{self.source}: class {self.folders[empty[0]]!r} has no images")
+        warn_shared_image_files(self.name, self.source, self.image_ids, self.image_paths)
 
     @property
     def n_images(self) -> int:
@@ -103,12 +105,12 @@ class ImageFolderDataset:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Hash of image ids with their labels, the class names and the templates."""
-        labelled = [
-            f"{i}>{self.folders[k]}" for i, k in zip(self.image_ids, self.labels, strict=True)
-        ]
+        """Content hash (:mod:`embedlab.data.content`) of image ids with their files' bytes and
+        labels, the class names and the templates."""
+        images = image_fields(self.image_ids, self.image_paths)
+        labelled = [f"{i}>{self.folders[k]}" for i, k in zip(images, self.labels, strict=True)]
         names = [f"{f}={c}" for f, c in zip(self.folders, self.classnames, strict=True)]
-        return fingerprint_ids([*labelled, "|", *names, "|", *self.templates])
+        return content_fingerprint(["class-folder", *labelled, "|", *names, "|", *self.templates])
 
 
 def load_imagefolder(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from embedlab.data.types import fingerprint_ids
+from embedlab.data.content import content_fingerprint, image_fields
 from embedlab.errors import DataError
 
 
@@ -82,13 +82,14 @@ class PairSet:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Hash of every item id, image id, caption and tag."""
-        return fingerprint_ids(
-            [
-                f"{e.item_id}|{'|'.join(e.image_ids)}|{'|'.join(e.captions)}|{e.tag}"
-                for e in self.examples
-            ]
-        )
+        """Content hash (:mod:`embedlab.data.content`) of every item id, image id with its
+        file's bytes, caption and tag."""
+        items = [
+            f"{e.item_id}|{'|'.join(image_fields(e.image_ids, e.image_paths))}"
+            f"|{'|'.join(e.captions)}|{e.tag}"
+            for e in self.examples
+        ]
+        return content_fingerprint(["pairs", *items])
 
 
 @dataclass(frozen=True)
@@ -113,14 +114,14 @@ class ChoiceSet:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Hash of every item id, image id, caption, group and cluster."""
-        return fingerprint_ids(
-            [
-                f"{e.item_id}|{e.image_id}|{e.true_caption}|{'|'.join(e.alternatives)}|{e.group}"
-                f"|{e.cluster}"
-                for e in self.examples
-            ]
-        )
+        """Content hash (:mod:`embedlab.data.content`) of every item id, image id with its
+        file's bytes, true caption, alternatives, group and cluster."""
+        items = [
+            f"{e.item_id}|{image_fields([e.image_id], [e.image_path])[0]}|{e.true_caption}"
+            f"|{'|'.join(e.alternatives)}|{e.group}|{e.cluster}"
+            for e in self.examples
+        ]
+        return content_fingerprint(["choices", *items])
 
 
 def _check_items(name: str, source: str, ids: list[str]) -> None:

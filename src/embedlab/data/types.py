@@ -15,11 +15,16 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from embedlab.data.content import content_fingerprint, image_fields
+from embedlab.data.duplicates import warn_shared_image_files
 from embedlab.errors import DataError
 
 
 def fingerprint_ids(ids: list[str]) -> str:
-    """A short, stable hash of an ordered list of ids (sha256 of the ids joined by newlines)."""
+    """A short, stable hash of an ordered list of ids (sha256 of the ids joined by newlines).
+
+    Used for cache keys; dataset fingerprints hash content (:mod:`embedlab.data.content`).
+    """
     h = hashlib.sha256()
     for item in ids:
         h.update(item.encode("utf-8"))
@@ -81,6 +86,7 @@ class ImageTextDataset:
                 f"dataset {self.name!r} ({self.source}): image {bad!r} has no captions; "
                 "every image needs at least one"
             )
+        warn_shared_image_files(self.name, self.source, self.image_ids, self.image_paths)
 
     @property
     def n_images(self) -> int:
@@ -101,9 +107,11 @@ class ImageTextDataset:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Hash of image ids, caption ids and the caption→image mapping."""
-        mapping = [
-            f"{c}>{self.image_ids[i]}"
-            for c, i in zip(self.caption_ids, self.caption_image, strict=True)
+        """Content hash (:mod:`embedlab.data.content`) of each image id with its file's bytes,
+        and each caption id with its text and its image."""
+        captions = [
+            f"{c}>{self.image_ids[i]}={text}"
+            for c, i, text in zip(self.caption_ids, self.caption_image, self.captions, strict=True)
         ]
-        return fingerprint_ids([*self.image_ids, "|", *mapping])
+        images = image_fields(self.image_ids, self.image_paths)
+        return content_fingerprint(["image-text", *images, "|", *captions])

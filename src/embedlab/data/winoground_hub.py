@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from embedlab._atomic import write_bytes_atomic
+from embedlab.data.hub_source import require_hub_dataset
 from embedlab.errors import DataError, MissingDependencyError
 
 EXAMPLES = "examples.jsonl"
@@ -81,6 +82,8 @@ def _complete(folder: Path) -> bool:
 
 def _rows(hub_id: str) -> Iterator[Mapping[str, Any]]:
     datasets = _import_datasets()
+    if not Path(hub_id).exists():
+        require_hub_dataset(hub_id, "winoground", "examples.jsonl and images/")
     try:
         yield from _undecoded(datasets, _open(datasets, hub_id))
     except DataError:

@@ -2,9 +2,11 @@
 
 :class:`EmbeddingProvider` implements :class:`~embedlab.embedding.contract.Embedder`, the
 contract tasks see; it chooses the runtime and owns the cache. It looks embeddings up in the
-sharded cache first and only loads the model (importing torch) when some shard is missing, so a
-re-run whose embeddings are cached never touches a deep-learning framework. Images are decoded
-by a small thread pool one batch ahead of the model. Every batch is checked for non-finite values.
+sharded cache first and only loads the model (importing torch) when some shard is missing or
+fails verification (checksum, shape, dtype, finite values: a one-line warning names the file,
+and the shard is recomputed), so a re-run whose embeddings are cached never touches a
+deep-learning framework. Images are decoded by a small thread pool one batch ahead of the model.
+Every batch is checked for non-finite values.
 """
 
 from __future__ import annotations
@@ -22,11 +24,17 @@ from numpy.typing import NDArray
 
 from embedlab.data.images import load_image
 from embedlab.data.types import fingerprint_ids
-from embedlab.errors import ModelError
+from embedlab.errors import EmbedlabError, ModelError, ResultsError
 from embedlab.models.base import Encoder, ModelSpec, Role
 from embedlab.models.provenance import model_details
 from embedlab.models.registry import get_source
-from embedlab.results.embedding_cache import DEFAULT_SHARD_SIZE, ShardedEmbeddings, open_entry
+from embedlab.results.embedding_cache import (
+    DEFAULT_SHARD_SIZE,
+    ShardedEmbeddings,
+    ShardFault,
+    open_entry,
+    verified_shards,
+)
 from embedlab.results.schema import EncodeTiming
 from embedlab.runtimes import RuntimeOptions, load_encoder
 
@@ -116,16 +124,18 @@ class EmbeddingProvider:
         encode: Callable[[Sequence[Any]], NDArray[np.float32]],
         prepare: Callable[[Any], Any] | None,
     ) -> NDArray[np.float32]:
-        missing = entry.missing_shards()
-        n_computed = sum(entry.shard_range(s)[1] - entry.shard_range(s)[0] for s in missing)
+        arrays, todo, faults = verified_shards(entry)
+        n_computed = sum(entry.shard_range(s)[1] - entry.shard_range(s)[0] for s in todo)
         start = time.perf_counter()
-        if missing:
+        if todo:
+            self._load_for_recompute(faults)
             label = f"{self.spec.name} · {dataset} {modality}s"
             with _progress(self.progress, label, n_computed) as advance:
-                for shard in missing:
+                for shard in todo:
                     lo, hi = entry.shard_range(shard)
                     vectors = self._encode_range(items[lo:hi], ids[lo:hi], encode, prepare, advance)
                     entry.write_shard(shard, vectors)
+                    arrays[shard] = np.ascontiguousarray(vectors, dtype=np.float32)
         self.timings.append(
             EncodeTiming(
                 model=self.spec.name,
@@ -137,7 +147,21 @@ class EmbeddingProvider:
                 batch_size=self.spec.batch_size,
             )
         )
-        return entry.read_all()
+        return np.concatenate([arrays[s] for s in range(entry.n_shards)], axis=0)
+
+    def _load_for_recompute(self, faults: list[ShardFault]) -> None:
+        """Load the model; if it cannot be loaded, name the bad cache file that needed it."""
+        try:
+            self.encoder  # noqa: B018  (loading is the point)
+        except EmbedlabError as exc:
+            if not faults:
+                raise
+            bad = faults[0]
+            raise ResultsError(
+                f"embedding cache file {bad.path} {bad.reason} and cannot be recomputed because "
+                f"the model does not load ({exc}); delete {bad.path} and re-run once the model "
+                "loads"
+            ) from None
 
     def _encode_range(
         self,

@@ -73,9 +73,13 @@ def split_source(text: str) -> tuple[str, str]:
     """
     source, sep, ref = text.partition(":")
     if not sep or not source or not ref:
+        from embedlab.errors import did_you_mean
+        from embedlab.models.presets import PRESETS
+
+        hint = did_you_mean(text.partition("?")[0], PRESETS)
         raise ConfigError(
-            f"--model {text!r} has no source prefix; write it as SOURCE:REF, "
-            "e.g. hf:openai/clip-vit-base-patch16 or open_clip:ViT-B-32/openai"
+            f"--model {text!r} is neither a preset name{hint} nor SOURCE:REF "
+            "(e.g. hf:openai/clip-vit-base-patch16); 'embedlab list' shows the presets and sources"
         )
     return source, ref
 

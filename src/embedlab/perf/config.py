@@ -1,7 +1,12 @@
 """SpeedConfig: everything one ``embedlab speed`` needs, validated and frozen.
 
-The sweep is the product models × runtimes × precisions × batch sizes × modalities. The
-resolved config is written into ``results.json`` so a speed run can be replayed.
+The sweep is the product models × runtimes × precisions × thread counts × batch sizes ×
+modalities. The resolved config is written into ``results.json`` so a speed run can be
+replayed. ``repeats`` is the number of interleaved rounds (each case is timed once per round,
+each timed run meeting both floors); ``quick`` marks a first look with short floors (set by
+``--quick``, see :data:`QUICK`); ``isolate`` measures each configuration in its own fresh
+process (:mod:`embedlab.perf.isolate`); ``reuse_speed`` keeps the speed rows already in ``out`` when
+they were measured with the same settings instead of measuring again.
 """
 
 from __future__ import annotations
@@ -27,12 +32,15 @@ class SpeedConfig(BaseModel):
     batch_sizes: list[int] = Field(default=[1, 32], min_length=1)
     modalities: list[str] = Field(default=["image", "text"], min_length=1)
     device: str = "cpu"
-    threads: int | None = Field(default=None, ge=1)
+    threads: list[int] | None = None
     warmup_iterations: int = Field(default=3, ge=0)
     warmup_seconds: float = Field(default=2.0, ge=0)
     min_iterations: int = Field(default=10, ge=1)
-    min_seconds: float = Field(default=10.0, ge=0)
-    repeats: int = Field(default=1, ge=1)
+    min_seconds: float = Field(default=3.0, ge=0)
+    repeats: int = Field(default=3, ge=1)
+    quick: bool = False
+    reuse_speed: bool = False
+    isolate: bool = False
     seed: int = 0
     trust_remote_code: bool = False
     quality: Path | None = None
@@ -47,6 +55,15 @@ class SpeedConfig(BaseModel):
     @classmethod
     def _known_modalities(cls, values: list[str]) -> list[str]:
         return _all_in(values, MODALITIES)
+
+    @field_validator("threads", mode="before")
+    @classmethod
+    def _thread_list(cls, value: object) -> object:
+        """One count (``threads=2``) is a sweep of one; every count must be at least 1."""
+        values = [value] if isinstance(value, int) else value
+        if isinstance(values, list) and any(isinstance(v, int) and v < 1 for v in values):
+            raise ValueError("every thread count must be at least 1")
+        return values or None
 
     @field_validator("batch_sizes")
     @classmethod
@@ -73,3 +90,13 @@ def _all_in(values: list[str], allowed: tuple[str, ...]) -> list[str]:
     if bad:
         raise ValueError(f"{bad[0]!r} is not one of {', '.join(allowed)}")
     return values
+
+
+#: The timing floors of ``--quick`` (a first look; the output says its figures are rough).
+QUICK = {
+    "warmup_iterations": 1,
+    "warmup_seconds": 0.2,
+    "min_iterations": 3,
+    "min_seconds": 0.5,
+    "repeats": 2,
+}

@@ -13,6 +13,7 @@ goes into the run's notes and the printed output.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -60,12 +61,16 @@ def synthetic_captions(n: int, seed: int = 0) -> list[str]:
     return [_caption(rng) for _ in range(n)]
 
 
-def describe_inputs(seed: int = 0) -> str:
-    """One sentence stating what the speed inputs are."""
+def describe_inputs(seed: int = 0, modalities: Sequence[str] = ("image", "text")) -> str:
+    """One sentence stating what the speed inputs of ``modalities`` are."""
     width, height = IMAGE_SIZE
     low, high = CAPTION_WORDS
-    return (
-        f"inputs: synthetic {width}x{height} RGB images (seeded uniform noise, in memory: "
-        f"preprocessing is timed, file decoding is not) and synthetic captions of {low}-{high} "
-        f"words (COCO captions average ~10.5), seed {seed}"
-    )
+    parts = []
+    if "image" in modalities:
+        parts.append(
+            f"synthetic {width}x{height} RGB images (seeded uniform noise, in memory: "
+            "preprocessing is timed, file decoding is not)"
+        )
+    if "text" in modalities:
+        parts.append(f"synthetic captions of {low}-{high} words (COCO captions average ~10.5)")
+    return f"inputs: {' and '.join(parts) or 'none'}, seed {seed}"

@@ -12,6 +12,10 @@ For a case the rows are:
   over the pooled calls of all runs, plus ``throughput_mean`` / ``throughput_std``
   (``items/s``, ``n = N``) over the per-run throughputs (:mod:`embedlab.perf.repeated_runs`).
 
+Every row of a timed case carries its stability verdict (``unstable``, ``unstable_reason``,
+:mod:`embedlab.perf.stability`) and the machine state while it was timed (``machine``:
+interference in cores, load, CPUs, quota, thread settings in force, per-round throughputs).
+
 Cold start is measured apart: ``cold_start`` (``s``) of loading the model (region ``load``) and
 of the very first call of each modality (region ``first_call``). The first call's output is
 checked, and compared with the torch fp32 output of the same inputs when the sweep has it
@@ -30,15 +34,18 @@ from embedlab.errors import ModelError
 from embedlab.models.base import Encoder, Modality
 from embedlab.perf.call_stages import call_stages
 from embedlab.perf.inputs import synthetic_captions, synthetic_images
-from embedlab.perf.memory import MIB, CudaPeak, RssSampler
+from embedlab.perf.machine import machine_state
+from embedlab.perf.memory import MIB
 from embedlab.perf.repeated_runs import (
     Figure,
     pool_runs,
     repeat_figures,
     repeat_records,
-    timed_repeats,
+    repeat_throughputs,
 )
-from embedlab.perf.runner import TimingPlan, call_once, warm_up
+from embedlab.perf.rounds import Case, time_in_rounds
+from embedlab.perf.runner import TimingPlan, call_once
+from embedlab.perf.stability import Verdict, judge
 from embedlab.perf.stats import latency_stats, sustained_throughput
 from embedlab.perf.timer import Timer
 from embedlab.results.schema import SpeedRow
@@ -147,44 +154,91 @@ def measure_case(
 ) -> CaseResult:
     """Warm up once, run ``plan.repeats`` timed runs with memory sampling, summarise into rows.
 
-    Throughput, latency and memory rows pool the calls of all timed runs; the per-run spread
+    One case alone (the sweep interleaves many: :mod:`embedlab.perf.rounds`). Throughput,
+    latency and memory rows pool the calls of all timed runs; the per-run spread
     (``throughput_mean`` / ``throughput_std``) is added only when there are 2 runs or more.
     """
     stages = call_stages(encoder, modality, inputs.batch(modality, batch_size))
-    warm = warm_up(stages, plan, timer)
-    with RssSampler() as rss, CudaPeak(encoder.spec.device) as device_peak:
-        runs = timed_repeats(stages, plan, timer)
+    case = Case(encoder.spec.name, encoder, modality, batch_size, threads, stages, timer)
+    time_in_rounds([case], plan, lambda step: None, 0, plan.repeats)
+    if case.error is not None:
+        raise ModelError(case.error)
+    return case_result(case, threads)
+
+
+def case_result(case: Case, threads: int | None) -> CaseResult:
+    """The rows (with the stability verdict and machine state) and raw record of a timed case.
+
+    The verdict (:func:`embedlab.perf.stability.judge`) is over the pooled whole-call seconds
+    and the CPU-seconds-weighted interference of all rounds; every row of the case carries it.
+    """
+    encoder, batch_size, runs = case.encoder, case.batch_size, case.runs
     run = pool_runs(runs)
     items = batch_size * run.iterations
     figures: list[Figure] = [
         ("throughput", sustained_throughput(items, run.wall_seconds), "items/s", items, run.region),
         *repeat_figures(runs, batch_size),
-        ("peak_rss", rss.peak_mib, "MiB", rss.n_samples, run.region),
+        ("peak_rss", case.rss_peak_bytes / MIB, "MiB", case.rss_samples, run.region),
     ]
     for region, seconds in run.samples.items():
         stats = latency_stats(seconds)
         figures += [(m, v, "ms", stats.n, region) for m, v in stats.as_dict().items()]
-    if device_peak.peak_bytes is not None:
-        figures.append(("peak_device_memory", device_peak.peak_bytes / MIB, "MiB", 1, run.region))
+    if case.device_peak_bytes is not None:
+        figures.append(("peak_device_memory", case.device_peak_bytes / MIB, "MiB", 1, run.region))
+    other = _weighted_other_cores(case)
+    verdict = judge(run.samples[run.region], other)
+    machine = _machine(case, verdict, repeat_throughputs(runs, batch_size))
+    flags = {"unstable": verdict.unstable, "unstable_reason": verdict.reason, "machine": machine}
     rows = [
-        _row(encoder, modality, batch_size, threads, metric=metric, value=value, unit=unit, n=n,
-             timed_region=region)
+        _row(encoder, case.modality, batch_size, threads, metric=metric, value=value, unit=unit,
+             n=n, timed_region=region, **flags)
         for metric, value, unit, n, region in figures
     ]  # fmt: skip
     spec = encoder.spec
+    warm = case.warm
     raw = {
         "model": spec.name,
         "runtime": spec.runtime,
         "precision": spec.precision,
         "device": spec.device,
         "batch_size": batch_size,
-        "modality": modality,
+        "modality": case.modality,
         "threads": threads,
-        "warmup": {"iterations": warm.iterations, "seconds": warm.seconds},
+        "warmup": {"iterations": warm.iterations if warm else 0,
+                   "seconds": warm.seconds if warm else 0.0},
         "iterations": run.iterations,
         "wall_seconds": run.wall_seconds,
         "region": run.region,
         "seconds": run.samples,
         "repeats": repeat_records(runs, batch_size),
-    }
+        "other_cores": [c.other_cores for c in case.cpu],
+        "machine": machine,
+    }  # fmt: skip
     return CaseResult(rows=rows, raw=raw)
+
+
+def _weighted_other_cores(case: Case) -> float | None:
+    """``Σ other_i · seconds_i / Σ seconds_i`` over the rounds (None without /proc/stat)."""
+    known = [(c.other_cores, c.seconds) for c in case.cpu if c.other_cores is not None]
+    total = sum(seconds for _, seconds in known)
+    if not known or total <= 0:
+        return None
+    return sum(other * seconds for other, seconds in known) / total
+
+
+def _machine(case: Case, verdict: Verdict, throughputs: list[float]) -> dict[str, Any]:
+    others = [c.other_cores for c in case.cpu if c.other_cores is not None]
+    state = machine_state()
+    if case.load:
+        state["load_avg_1m"] = round(sum(case.load) / len(case.load), 2)
+    return {
+        **state,
+        "other_cores": None if verdict.other_cores is None else round(verdict.other_cores, 3),
+        "other_cores_max": round(max(others), 3) if others else None,
+        "own_cores": round(sum(c.own_cores for c in case.cpu) / max(len(case.cpu), 1), 3),
+        "cv": round(verdict.cv, 4),
+        "p99_p50": round(verdict.p99_p50, 3),
+        "rounds": len(case.runs),
+        "round_throughputs": [round(t, 4) for t in throughputs],
+        "threads": case.threads_used,
+    }

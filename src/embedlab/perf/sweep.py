@@ -1,16 +1,21 @@
-"""The speed sweep: models × runtimes × precisions × modalities × batch sizes → SpeedRows.
+"""The speed sweep: models × runtimes × precisions × threads × modalities × batch sizes → rows.
 
-Order of work for each model × runtime × precision: load (timed: cold start), set threads, then
-per modality one first call (timed: cold start, output checked), then per batch size a warm-up
-and ``--repeats`` timed runs (:func:`embedlab.perf.measure.measure_case`). The encoder is dropped
-before the next one loads, so peak memory is not inflated by the previous model.
+A *system* is one model × runtime × precision × thread count (``--threads``, repeatable;
+default :func:`embedlab.perf.threads.default_threads`). For each model in turn:
 
-The torch fp32 combination of each model, when asked for, runs first: its first-call outputs are
-the reference the other runtimes/precisions are compared with (parity rows).
+1. every system of the model is loaded (timed: cold start) and makes one first call per
+   modality (timed: cold start, output checked; torch fp32 — loaded first — gives the
+   reference outputs of the parity rows);
+2. every case (system × modality × batch size) is timed **interleaved**, one timed run per
+   case per round, for ``--repeats`` rounds (:mod:`embedlab.perf.rounds`);
+3. each case becomes rows with its stability verdict and machine state
+   (:func:`embedlab.perf.measure.case_result`); the model's systems are dropped before the
+   next model loads.
 
-A failure is recorded and the sweep goes on: a model that cannot load on a runtime/precision
-(e.g. int8 on torch) skips that combination; a modality the model lacks, or a batch size that
-runs out of memory, skips that case. Each becomes one line of ``errors``.
+Runtimes are checked before anything loads (an unknown one lists the valid names). A failure
+is recorded and the sweep goes on: a system that cannot load (e.g. int8 on torch) skips its
+cases, a modality the model lacks or a batch size that runs out of memory skips that case; each
+becomes one line of ``errors``.
 """
 
 from __future__ import annotations
@@ -27,18 +32,21 @@ from numpy.typing import NDArray
 from embedlab.errors import EmbedlabError
 from embedlab.models.base import Encoder, ModelSpec
 from embedlab.models.registry import parse_model
-from embedlab.perf.call_stages import check_modality
+from embedlab.perf.call_stages import call_stages, check_modality
 from embedlab.perf.config import SpeedConfig
-from embedlab.perf.loading import effective_threads, load_encoder_for_speed
+from embedlab.perf.loading import load_encoder_for_speed
 from embedlab.perf.measure import (
     SpeedInputs,
+    case_result,
     first_call_row,
     load_row,
-    measure_case,
     parity_rows,
 )
+from embedlab.perf.rounds import Case, Observe, Step, time_in_rounds
+from embedlab.perf.threads import default_threads, prefer_passive_waiting, set_torch_threads
 from embedlab.perf.timer import Timer, encoder_sync
 from embedlab.results.schema import SpeedRow
+from embedlab.runtimes import RUNTIMES
 
 Notify = Callable[[str], None]
 
@@ -51,6 +59,20 @@ class SweepResult:
     raw: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     references: dict[tuple[str, str], NDArray[np.float32]] = field(default_factory=dict)
+    failures: list[EmbedlabError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class System:
+    """One model × runtime × precision × thread count."""
+
+    spec: ModelSpec
+    threads: int
+
+    @property
+    def label(self) -> str:
+        spec = self.spec
+        return f"{spec.name} [{spec.runtime} {spec.precision}, {self.threads} threads]"
 
 
 def is_reference(spec: ModelSpec) -> bool:
@@ -58,11 +80,18 @@ def is_reference(spec: ModelSpec) -> bool:
     return spec.runtime == "torch" and spec.precision == "fp32"
 
 
+def check_runtimes(names: list[str]) -> None:
+    """Raise :class:`~embedlab.errors.UnknownNameError` for the first unknown runtime."""
+    for name in names:
+        RUNTIMES.get(name)
+
+
 def specs_of(config: SpeedConfig) -> list[ModelSpec]:
     """Every model × runtime × precision as a spec, torch fp32 first within a model.
 
-    A bad ``--model`` fails here, before anything is measured.
+    A bad ``--model`` or ``--runtime`` fails here, before anything is loaded or measured.
     """
+    check_runtimes(config.runtimes)
     specs = [
         parse_model(
             model,
@@ -80,60 +109,91 @@ def specs_of(config: SpeedConfig) -> list[ModelSpec]:
     return sorted(specs, key=lambda s: (order[s.name], not is_reference(s)))
 
 
-def _label(spec: ModelSpec) -> str:
-    return f"{spec.name} [{spec.runtime} {spec.precision}]"
+def systems_of(config: SpeedConfig) -> list[System]:
+    """Every spec × thread count, in :func:`specs_of` order."""
+    counts = config.threads or [default_threads()]
+    return [System(spec, count) for spec in specs_of(config) for count in counts]
 
 
-def _measure_encoder(
-    encoder: Encoder, config: SpeedConfig, inputs: SpeedInputs, result: SweepResult, say: Notify
-) -> None:
-    spec = encoder.spec
-    threads = effective_threads(encoder)
+def _skip(result: SweepResult, where: str, exc: EmbedlabError) -> None:
+    result.errors.append(f"{where}: skipped: {exc}")
+    result.failures.append(exc)
+
+
+def _cases_of(
+    system: System, encoder: Encoder, config: SpeedConfig, inputs: SpeedInputs,
+    result: SweepResult,
+) -> list[Case]:  # fmt: skip
+    """First call (+parity) per modality, then the cases of every batch size to time."""
+    spec, threads = system.spec, system.threads
     timer = Timer(sync=encoder_sync(encoder, spec.device))
+    cases = []
     for name in config.modalities:
         modality = check_modality(name)
         try:
             row, output = first_call_row(encoder, modality, inputs, timer, threads)
         except EmbedlabError as exc:
-            result.errors.append(f"{_label(spec)} {modality}: skipped: {exc}")
+            _skip(result, f"{system.label} {modality}", exc)
             continue
         result.rows.append(row)
         reference = result.references.get((spec.name, modality))
-        if is_reference(spec):
+        if is_reference(spec) and reference is None:
             result.references[(spec.name, modality)] = output
-        elif reference is not None:
+        elif reference is not None and not is_reference(spec):
             result.rows.extend(parity_rows(encoder, modality, reference, output, threads))
-        for batch_size in config.batch_sizes:
-            say(f"timing {_label(encoder.spec)} {modality}s, batch {batch_size}")
-            try:
-                case = measure_case(
-                    encoder, modality, batch_size, inputs, config.plan, timer, threads
-                )
-            except (EmbedlabError, MemoryError) as exc:
-                where = f"{_label(encoder.spec)} {modality} batch {batch_size}"
-                result.errors.append(f"{where}: skipped: {exc}")
-                continue
-            result.rows.extend(case.rows)
-            result.raw.append(case.raw)
+        for size in config.batch_sizes:
+            stages = call_stages(encoder, modality, inputs.batch(modality, size))
+            label = f"{system.label} {modality} batch {size}"
+            cases.append(Case(label, encoder, modality, size, threads, stages, timer))
+    return cases
 
 
-def sweep(config: SpeedConfig, notify: Notify | None = None) -> SweepResult:
-    """Measure every combination of ``config``; failures become ``errors`` lines."""
+def sweep(
+    config: SpeedConfig,
+    notify: Notify | None = None,
+    observe: Observe | None = None,
+    result: SweepResult | None = None,
+) -> SweepResult:
+    """Measure every combination of ``config``; failures become ``errors`` lines.
+
+    ``notify`` receives one-line messages (loading …); ``observe`` a :class:`Step` after each
+    timed run (runs done / total and the estimated seconds left). ``result`` may come with
+    torch fp32 ``references`` from elsewhere (an isolated process, :mod:`.isolate`).
+    """
     say = notify or (lambda message: None)
-    specs = specs_of(config)
+    see = observe or (lambda step: None)
+    prefer_passive_waiting()
+    systems = systems_of(config)
     inputs = SpeedInputs(max_batch=max(config.batch_sizes), seed=config.seed)
-    result = SweepResult()
-    for spec in specs:
-        say(f"loading {_label(spec)}")
-        start = time.perf_counter()
-        try:
-            encoder = load_encoder_for_speed(spec, config.threads, config.cache_dir)
-        except EmbedlabError as exc:
-            result.errors.append(f"{_label(spec)}: skipped: {exc}")
-            continue
-        seconds = time.perf_counter() - start
-        result.rows.append(load_row(encoder, seconds, effective_threads(encoder)))
-        _measure_encoder(encoder, config, inputs, result, say)
-        del encoder
+    per_system = len(config.modalities) * len(config.batch_sizes) * config.repeats
+    total, done = len(systems) * per_system, 0
+    result = result or SweepResult()
+    for model in dict.fromkeys(system.spec.name for system in systems):
+        cases: list[Case] = []
+        for system in (s for s in systems if s.spec.name == model):
+            say(f"loading {system.label}")
+            start = time.perf_counter()
+            try:
+                encoder = load_encoder_for_speed(system.spec, system.threads, config.cache_dir)
+            except EmbedlabError as exc:
+                _skip(result, system.label, exc)
+                total -= per_system
+                continue
+            seconds = time.perf_counter() - start
+            result.rows.append(load_row(encoder, seconds, system.threads))
+            set_torch_threads(system.threads)
+            found = _cases_of(system, encoder, config, inputs, result)
+            total -= per_system - len(found) * config.repeats
+            cases += found
+        see(Step(done, total, None, f"{model}: {len(cases)} cases loaded"))
+        done, total = time_in_rounds(cases, config.plan, see, done, total)
+        for case in cases:
+            if case.error is not None:
+                result.errors.append(f"{case.label}: skipped: {case.error}")
+                continue
+            measured = case_result(case, case.threads)
+            result.rows.extend(measured.rows)
+            result.raw.append(measured.raw)
+        del cases
         gc.collect()
     return result

@@ -22,7 +22,10 @@ from embedlab.results.schema import MetricRow, SpeedRow
 
 @dataclass(frozen=True)
 class ParetoPoint:
-    """One system on the quality/throughput plane (quality as stored: a fraction or a rank)."""
+    """One system on the quality/throughput plane (quality as stored: a fraction or a rank).
+
+    ``ci_low``/``ci_high``: the quality row's confidence interval, when it has one.
+    """
 
     model: str
     runtime: str
@@ -31,6 +34,8 @@ class ParetoPoint:
     throughput: float
     batch_size: int
     exact: bool = True
+    ci_low: float | None = None
+    ci_high: float | None = None
 
     @property
     def label(self) -> str:
@@ -74,7 +79,7 @@ def _named(row: MetricRow) -> str:
 
 def _quality_of(
     metrics: Sequence[MetricRow], choice: QualityChoice, model: str, runtime: str, precision: str
-) -> tuple[float, bool] | None:
+) -> tuple[MetricRow, bool] | None:
     rows = [
         r
         for r in metrics
@@ -85,8 +90,8 @@ def _quality_of(
     ]
     for row in rows:
         if row.runtime == runtime and row.precision == precision:
-            return row.value, True
-    return (rows[0].value, False) if rows else None
+            return row, True
+    return (rows[0], False) if rows else None
 
 
 def pareto_points(
@@ -96,7 +101,7 @@ def pareto_points(
     modality: str = "image",
     batch_size: int | None = None,
 ) -> list[ParetoPoint]:
-    """One point per system with both a throughput row and a quality row."""
+    """One point per system with both a throughput row and a quality row (with its CI)."""
     best: dict[tuple[str, str, str], SpeedRow] = {}
     for row in speed:
         if row.metric != "throughput" or row.modality != modality:
@@ -112,8 +117,11 @@ def pareto_points(
         if found is not None:
             quality, exact = found
             points.append(
-                ParetoPoint(model, runtime, precision, quality, row.value, row.batch_size, exact)
-            )
+                ParetoPoint(
+                    model, runtime, precision, quality.value, row.value, row.batch_size, exact,
+                    quality.ci_low, quality.ci_high,
+                )
+            )  # fmt: skip
     return points
 
 

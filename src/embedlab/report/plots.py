@@ -4,13 +4,16 @@ Drawn with matplotlib's object API (a ``Figure`` on the Agg canvas: no pyplot st
 backend), imported lazily; without matplotlib, :class:`MissingDependencyError` names the
 ``plot`` extra. Throughput is on a log axis (systems differ by orders of magnitude); frontier
 points are filled and joined by a staircase line, dominated points are grey, and a point whose
-quality was measured on another runtime/precision is hollow.
+quality was measured on another runtime/precision is hollow. A quality row's confidence interval
+is drawn as a vertical error bar; a plot of one configuration says in its title that there is
+nothing to compare yet (and :func:`plot_run`'s line says so on the console).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -23,6 +26,8 @@ FRONTIER_COLOR = "#d62728"
 OTHER_COLOR = "#7f7f7f"
 RANK_METRICS = frozenset({"median_rank", "mean_rank"})
 DEFAULT_TITLE = "Quality vs sustained throughput (one point per model × runtime × precision)"
+SINGLE_NOTE = "one configuration only, so no trade-off to show: add models, runtimes or precisions"
+SINGLE_TITLE = "Quality vs sustained throughput: one configuration only, nothing to compare yet"
 
 
 def _write(handle: BinaryIO, data: bytes) -> None:
@@ -74,6 +79,15 @@ def _draw(axes: Any, points: Sequence[ParetoPoint], choice: QualityChoice) -> No
             zorder=3, label=None if kind in labelled else kind,
         )  # fmt: skip
         labelled.add(kind)
+        if point.ci_low is not None and point.ci_high is not None:
+            low, high = (_scaled(replace(point, quality=q), choice.metric)
+                         for q in (point.ci_low, point.ci_high))  # fmt: skip
+            axes.errorbar(
+                point.throughput, y, yerr=[[max(y - low, 0.0)], [max(high - y, 0.0)]],
+                fmt="none", ecolor=color, elinewidth=1.2, capsize=3, zorder=2,
+                label=None if "ci" in labelled else "quality CI",
+            )  # fmt: skip
+            labelled.add("ci")
         axes.annotate(
             point.label, (point.throughput, y), xytext=(6, 4), textcoords="offset points",
             fontsize=7.5, color="#222222",
@@ -86,14 +100,15 @@ def _draw(axes: Any, points: Sequence[ParetoPoint], choice: QualityChoice) -> No
     axes.legend(loc="best", fontsize=8)
 
 
-def write_pareto_plot(
+def pareto_figure(
     points: Sequence[ParetoPoint],
-    path: Path,
     choice: QualityChoice,
     modality: str = "image",
     title: str | None = None,
-) -> Path:
-    """Draw quality (y) against throughput (x, log) and write a PNG to ``path`` atomically.
+) -> Any:
+    """The matplotlib ``Figure``: quality (y, with CI error bars) against throughput (x, log).
+
+    With a single point there is no trade-off to see; the title says so.
 
     Raises:
         MissingDependencyError: matplotlib is not installed.
@@ -107,9 +122,26 @@ def write_pareto_plot(
     axes.set_xscale("log")
     axes.set_xlabel(throughput_label(modality, [p.batch_size for p in points]))
     axes.set_ylabel(quality_label(choice))
-    axes.set_title(title or DEFAULT_TITLE)
+    axes.set_title(title or (SINGLE_TITLE if len(points) == 1 else DEFAULT_TITLE))
     axes.grid(True, which="both", alpha=0.3)
     axes.margins(x=0.25, y=0.15)
+    return figure
+
+
+def write_pareto_plot(
+    points: Sequence[ParetoPoint],
+    path: Path,
+    choice: QualityChoice,
+    modality: str = "image",
+    title: str | None = None,
+) -> Path:
+    """Write :func:`pareto_figure` as a PNG to ``path`` atomically.
+
+    Raises:
+        MissingDependencyError: matplotlib is not installed.
+        ValueError: ``points`` is empty.
+    """
+    figure = pareto_figure(points, choice, modality, title)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     write_atomic(path, lambda handle: _write(handle, buffer.getvalue()))
@@ -140,4 +172,6 @@ def plot_run(
         path = write_pareto_plot(points, out / PLOT_PNG, choice, modality=options["modality"])
     except EmbedlabError as exc:
         return f"no Pareto plot: {exc}"
+    if len(points) == 1:
+        return f"wrote {path} ({SINGLE_NOTE})"
     return f"wrote {path}"

@@ -17,12 +17,19 @@ RETRIEVAL_COLUMNS = (
     ("mrr", "MRR"),
     ("median_rank", "MedR"),
 )
-PROTOCOL_LABELS = {
-    "t2i": "T2I (all captions)",
-    "t2i-first": "T2I (first caption)",
-    "i2t": "I2T (any caption)",
-    "i2t-symmetric": "I2T (first captions)",
+# The retrieval protocols, each named by its id (as --protocol and compare take it) with a gloss.
+PROTOCOL_GLOSSES = {
+    "t2i": "all captions",
+    "t2i-first": "first caption",
+    "i2t": "any caption",
+    "i2t-symmetric": "first captions",
 }
+PROTOCOL_LABELS = {p: f"{p} ({gloss})" for p, gloss in PROTOCOL_GLOSSES.items()}
+
+
+def protocol_label(protocol: str) -> str:
+    """``t2i-first (first caption)`` for a retrieval protocol; any other protocol as is."""
+    return PROTOCOL_LABELS.get(protocol, protocol)
 
 
 def format_value(row: MetricRow, ci: bool = True) -> str:

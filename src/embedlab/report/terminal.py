@@ -6,7 +6,7 @@ tables; any other rows (zero-shot, text retrieval, ...) a generic table with one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from embedlab.report.pair_choice import PAIR_COLUMNS, pair_choice_table
 from embedlab.report.tables import PROTOCOL_LABELS, format_value, interval_note, retrieval_table
@@ -16,8 +16,12 @@ _PAIR_METRICS = {name for name, _ in PAIR_COLUMNS} | {"accuracy"}
 _PAIR_TASKS_PREFIXES = ("winoground", "shapes-pairs", "sugarcrepe", "aro-")
 
 
-def render_run(log: RunLog, ci: bool = True) -> str:
-    """All tables for ``log``, separated by blank lines, with the interval legend."""
+def render_run(log: RunLog, ci: bool = True, shown: Collection[str] = ()) -> str:
+    """All tables for ``log``, separated by blank lines, with the interval legend and notes.
+
+    A note whose text (after its ``task:`` prefix) is one of ``shown`` — messages already
+    printed as warnings during this run, such as the Matryoshka one — is not repeated.
+    """
     retrieval = [r for r in log.metrics if r.protocol in PROTOCOL_LABELS]
     pairs = [r for r in log.metrics if _is_pair(r) and r not in retrieval]
     other = [r for r in log.metrics if r not in retrieval and r not in pairs]
@@ -30,7 +34,7 @@ def render_run(log: RunLog, ci: bool = True) -> str:
     if other:
         parts.append(generic_table(other, ci))
         parts.append(interval_note(other) if ci else "")
-    parts.extend(f"note: {n}" for n in log.notes)
+    parts.extend(f"note: {n}" for n in log.notes if not any(n.endswith(m) for m in shown))
     return "\n\n".join(part for part in parts if part)
 
 

@@ -1,39 +1,32 @@
-"""Read and write ``results.json`` (the RunLog) and ``results.csv`` atomically."""
+"""Read ``results.json`` (the RunLog); write it with ``results.csv`` as one published set.
+
+Writing goes through :func:`embedlab.results.publish.publish_results` (staged, then renamed in
+an order that keeps ``results.json`` the last word; see that module).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from embedlab._atomic import write_text_atomic
 from embedlab.errors import ResultsError
-from embedlab.results.schema import SCHEMA_VERSION, MetricRow, RunLog
+from embedlab.results.publish import RESULTS_CSV, RESULTS_JSON, metrics_csv, publish_results
+from embedlab.results.schema import SCHEMA_VERSION, RunLog
 
-RESULTS_JSON = "results.json"
-RESULTS_CSV = "results.csv"
+__all__ = ["RESULTS_CSV", "RESULTS_JSON", "metrics_csv", "read_results", "write_runlog"]
 
 
 def write_runlog(out_dir: Path, log: RunLog) -> Path:
-    """Write ``results.json`` and ``results.csv`` into ``out_dir`` (each atomically)."""
-    path = out_dir / RESULTS_JSON
-    write_text_atomic(out_dir / RESULTS_CSV, metrics_csv(log.metrics))
-    write_text_atomic(path, log.model_dump_json(indent=2) + "\n")
-    return path
+    """Publish ``results.json`` and ``results.csv`` into ``out_dir`` as one set; the json path.
 
-
-def metrics_csv(rows: list[MetricRow]) -> str:
-    """The metric rows as CSV text with a header (one row per metric)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(MetricRow.model_fields))
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row.model_dump())
-    return buffer.getvalue()
+    The outcome files ``log`` lists must already be in ``out_dir``; ``outcomes/*.parquet`` files
+    it does not list are removed after publishing. Callers should hold the folder's lock
+    (:func:`embedlab.results.lock.output_lock`).
+    """
+    return publish_results(out_dir, log)
 
 
 def read_results(path: Path) -> RunLog:

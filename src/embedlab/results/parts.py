@@ -3,12 +3,14 @@
 A part is written atomically when its task finishes, holding its metric rows, dataset identity
 and outcomes table. A re-run with the same key reuses the part and recomputes nothing; a run
 interrupted after some parts resumes from the next. The final ``results.json`` is assembled
-from the parts and written last.
+from the parts and written last (:mod:`embedlab.results.publish`); after it is published, parts
+the run did not use (an earlier, different run's) are pruned.
 """
 
 from __future__ import annotations
 
-import shutil
+import contextlib
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -60,9 +62,24 @@ class PartStore:
         """Store ``part`` (its outcomes file must already be at :meth:`outcomes_path`)."""
         write_text_atomic(self.json_path(part.key), part.model_dump_json(indent=1))
 
-    def publish_outcomes(self, key: str, destination: Path) -> None:
-        """Copy a part's outcomes to their public place in the run folder (atomic rename)."""
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        tmp = destination.with_name(f".{destination.name}.tmp")
-        shutil.copyfile(self.outcomes_path(key), tmp)
-        tmp.replace(destination)
+    def published_name(self, part: Part) -> str:
+        """Where ``part``'s outcomes are published, relative to the run folder.
+
+        ``outcomes/<model>__<task>__<digest>.parquet``: the digest is the part key's, so a name
+        never changes meaning (see :mod:`embedlab.results.publish`).
+        """
+        digest = part.key.rsplit("__", 1)[-1]
+        return f"outcomes/{_slug(part.model)}__{part.task}__{digest}.parquet"
+
+    def prune(self, keep: set[str]) -> None:
+        """Remove stored parts whose key is not in ``keep`` (call after publishing)."""
+        if not self.root.is_dir():
+            return
+        for path in self.root.iterdir():
+            if path.suffix in (".json", ".parquet") and path.stem not in keep:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")

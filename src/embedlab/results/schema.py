@@ -97,6 +97,13 @@ class SpeedRow(_Frozen):
     mean and sample std (``ddof=1``) of the N per-run sustained throughputs. That std is
     run-to-run variation on the measuring machine, not a confidence interval; with ``N = 1``
     neither row is written.
+
+    Optional (absent in files written before them): ``unstable`` (``True``/``False`` for the
+    rows of a timed case, ``None`` where no verdict applies, e.g. cold start) and
+    ``unstable_reason`` (one line, e.g. ``another process used 0.90 cores during timing``),
+    see :mod:`embedlab.perf.stability`; ``machine``: the state of the machine while the case
+    was timed (interference in cores, load average, usable CPUs, cgroup quota, governor, the
+    thread settings in force, per-round throughputs), see :mod:`embedlab.perf.machine`.
     """
 
     model: str
@@ -111,6 +118,9 @@ class SpeedRow(_Frozen):
     n: int
     threads: int | None = None
     timed_region: str = "model"
+    unstable: bool | None = None
+    unstable_reason: str | None = None
+    machine: dict[str, Any] | None = None
 
 
 class RunLog(_Frozen):

@@ -114,17 +114,48 @@ def common_tasks(systems: Sequence[System], wanted: Sequence[str]) -> list[str]:
     return tasks
 
 
+#: Prefix of content fingerprints (``embedlab.data.content.PREFIX``; ``results`` may not import
+#: ``data``, a test keeps the two equal). Older runs recorded id-only fingerprints without it.
+CONTENT_PREFIX = "content:"
+
+
 def check_same_data(systems: Sequence[System], task: str) -> None:
-    """Refuse systems whose ``task`` ran on datasets of other names, splits or fingerprints."""
+    """Refuse systems whose ``task`` ran on datasets of other names, splits or fingerprints.
+
+    Fingerprints hash the content of the data (texts, image bytes, qrels, labels). A run whose
+    fingerprint has no ``content:`` prefix hashed ids only, so equal ids with other texts or
+    images would pass: when the systems come from more than one run folder, such runs are
+    refused as unverifiable (conservatively; re-running them into a new ``--out`` records content
+    fingerprints). Models of one run folder were run on the data that folder records, so they
+    are still compared.
+
+    Raises:
+        ResultsError: naming the task, the datasets and both runs.
+    """
     first = systems[0]
     key = _data_key(first, task)
+    several_runs = len({s.run.resolve() for s in systems}) > 1
+    for system in systems if several_runs else ():
+        legacy = [entry for entry in _data_key(system, task) if not _verifiable(entry[2])]
+        if legacy:
+            other = systems[1] if system is first else first
+            raise ResultsError(
+                f"cannot verify that runs {system.run} and {other.run} used the same data for "
+                f"task {task!r}: {system.run} recorded {_describe(tuple(legacy))}, an id-only "
+                "fingerprint from an older embedlab that ignores texts and image files; re-run "
+                "it into a new --out folder to record a content fingerprint"
+            )
     for other in systems[1:]:
         if _data_key(other, task) != key:
             raise ResultsError(
                 f"runs {first.run} and {other.run} were made on different data: task {task!r} "
                 f"used {_describe(key)} vs {_describe(_data_key(other, task))}; compare only "
-                "runs of the same dataset files and split"
+                "runs of the same dataset files, texts, images and split"
             )
+
+
+def _verifiable(fingerprint: str) -> bool:
+    return fingerprint.startswith(CONTENT_PREFIX)
 
 
 def _data_key(system: System, task: str) -> tuple[tuple[str, str, str], ...]:
@@ -135,7 +166,10 @@ def _data_key(system: System, task: str) -> tuple[tuple[str, str, str], ...]:
 
 
 def _describe(key: tuple[tuple[str, str, str], ...]) -> str:
-    parts = [f"{name}/{split} (fingerprint {fp[:12]})" for name, split, fp in key]
+    parts = [
+        f"dataset {name}/{split} (fingerprint {fp.removeprefix(CONTENT_PREFIX)[:12]})"
+        for name, split, fp in key
+    ]
     return ", ".join(parts) or "no recorded dataset"
 
 

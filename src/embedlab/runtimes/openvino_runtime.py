@@ -88,10 +88,11 @@ def _check_capability(core: Any, spec: ModelSpec) -> None:
         return
     capabilities = list(core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
     if needed not in capabilities:
+        instead = "bf16, fp32 or int8" if "BF16" in capabilities else "fp32 or int8"
         raise ConfigError(
             f"--precision {spec.precision} with --runtime openvino needs a CPU with {needed} "
             f"support, which this one lacks (it reports {', '.join(capabilities)}); "
-            "use --precision fp32 or int8"
+            f"use --precision {instead}"
         )
 
 

@@ -9,8 +9,11 @@ openvino`` (bf16 through an inference precision hint) or ``--runtime torch``.
 Devices: ``cpu`` → ``CPUExecutionProvider``; ``cuda[:N]`` → ``CUDAExecutionProvider`` (device
 N, CPU provider as fallback for ops it lacks), which needs ``onnxruntime-gpu``; without it the
 error says so. Sessions: ``intra_op_num_threads`` = ``RuntimeOptions.threads`` or torch's thread
-count, one inter-op thread, sequential execution, all graph optimizations; the settings are
-recorded in the encoder's ``runtime_info``.
+count, one inter-op thread, sequential execution, all graph optimizations, and intra-op
+threads that do not spin while waiting for work (``session.intra_op.allow_spinning=0``): with
+another process on one core, spinning threads take CPU from the thread doing the work (measured
+in docs/measurements.md, "contention experiment"); the settings are recorded in the encoder's
+``runtime_info``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,12 @@ from typing import Any
 from embedlab.errors import BackendError, ConfigError
 from embedlab.models.base import Encoder, ModelSpec
 from embedlab.models.exportable import Arrays
-from embedlab.runtimes._deps import require_optional, resolve_threads, version
+from embedlab.runtimes._deps import (
+    require_optional,
+    resolve_threads,
+    version,
+    waiting_threads_spin,
+)
 from embedlab.runtimes.base import RUNTIMES, RuntimeInfo, RuntimeOptions
 from embedlab.runtimes.loader import load_exportable, unsupported_precision
 from embedlab.runtimes.onnx_export import OUTPUT_NAME, TOWER_FILES, onnx_folder, require_exporter
@@ -33,12 +41,21 @@ SUPPORTED = ("fp32", "int8")
 CPU, CUDA = "CPUExecutionProvider", "CUDAExecutionProvider"
 
 
+def allow_spinning() -> str:
+    """``session.intra_op.allow_spinning`` of every session: "0" (waiting threads sleep) unless
+    ``EMBEDLAB_WAIT_POLICY=active`` (see :func:`embedlab.runtimes._deps.waiting_threads_spin`)."""
+    return "1" if waiting_threads_spin() else "0"
+
+
 @RUNTIMES.register("onnxruntime")
 def onnxruntime_runtime(spec: ModelSpec, options: RuntimeOptions) -> Encoder:
     """Export (cached), optionally quantize (cached), and open one session per tower."""
     if spec.precision not in SUPPORTED:
         raise unsupported_precision(
-            spec, SUPPORTED, "for bf16 use --runtime openvino or --runtime torch"
+            spec,
+            SUPPORTED,
+            "for reduced precision on CPU use --precision bf16 with --runtime openvino or "
+            "--runtime torch (fp16 is emulated on most CPUs)",
         )
     ort = require_optional("onnxruntime", extra="onnx", purpose="--runtime onnxruntime")
     providers = _providers(spec, ort)
@@ -54,7 +71,9 @@ def onnxruntime_runtime(spec: ModelSpec, options: RuntimeOptions) -> Encoder:
     }
     settings = {
         "providers": ",".join(sessions["text"].get_providers()),
+        "intra_op_threads": str(threads),
         "inter_op_threads": "1",
+        "allow_spinning": allow_spinning(),
         "execution_mode": "sequential",
         "graph_optimization": "all",
         "export": str(folder),
@@ -99,6 +118,7 @@ def _session(ort: ModuleType, path: Path, providers: list[Any], threads: int) ->
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", allow_spinning())
     try:
         session = ort.InferenceSession(str(path), sess_options=options, providers=providers)
     except Exception as exc:

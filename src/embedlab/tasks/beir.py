@@ -6,7 +6,9 @@ Protocol (PROTOCOLS.md, "Text retrieval"):
   (:mod:`embedlab.data.beir`); queries with role ``query``. Prompts are the model's
   (:mod:`embedlab.models.text_settings`) and are recorded in the dataset details and the notes.
 * Only queries that have text and at least one judged document with grade > 0 are evaluated;
-  the others are counted in the details (trec_eval would score them 0).
+  the others are counted in the details (trec_eval would score them 0). Those, judged documents
+  missing from the corpus and judgements of unknown queries are also one ``DataWarning`` line
+  each (:mod:`embedlab.tasks._beir_eval`).
 * Scores are float32 dot products of the embeddings; each query keeps its top 100 documents
   (:mod:`embedlab.scoring.dense_topk`, bounded memory) ranked by score descending, **ties broken
   by document id descending**, exactly as trec_eval orders a run.

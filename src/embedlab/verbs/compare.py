@@ -7,7 +7,10 @@ present in all systems, the per-query values are rebuilt from the outcome files
 compared pairwise by
 :func:`embedlab.stats.comparison.compare_table`, whose docstring defines every number (the Holm
 family is the pairs of one table). Runs made on different data (other dataset fingerprints, or
-other query ids or clusters) are refused. Nothing is re-encoded and nothing is printed.
+other query ids or clusters) are refused; fingerprints hash content (texts, image bytes, qrels,
+labels: :mod:`embedlab.data.content`), and runs recorded with the older id-only fingerprints are
+refused as unverifiable (:func:`embedlab.results.systems.check_same_data`). Nothing is
+re-encoded and nothing is printed.
 """
 
 from __future__ import annotations
@@ -72,7 +75,8 @@ def compare(
 
     Raises:
         ConfigError: a bad setting or metric, fewer than two systems.
-        ResultsError: unreadable runs, runs on different data, or nothing in common.
+        ResultsError: unreadable runs, runs on different data (or whose data cannot be
+            verified: id-only fingerprints of older runs), or nothing in common.
     """
     settings = _settings(metrics, test, alpha, resamples, seed, level)
     systems = load_systems(runs)

@@ -8,18 +8,21 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from embedlab.config.run import RunConfig
+from embedlab._atomic import ensure_writable_dir
+from embedlab.config.run import RunConfig, identity_differences
 from embedlab.core.clock import embedlab_version, utc_now
 from embedlab.core.progress import ProgressFactory, rich_progress
 from embedlab.embedding.provider import EmbeddingProvider
-from embedlab.errors import ConfigError
+from embedlab.errors import ConfigError, ResultsError
 from embedlab.models._ref_options import with_options
 from embedlab.models.base import ModelSpec
 from embedlab.models.registry import MODEL_SOURCES, parse_model
 from embedlab.perf.environment import capture_environment
-from embedlab.results.io import write_runlog
+from embedlab.results.io import RESULTS_JSON, read_results
+from embedlab.results.lock import output_lock
 from embedlab.results.outcomes import write_outcomes
 from embedlab.results.parts import Part, PartStore
+from embedlab.results.publish import publish_results
 from embedlab.results.schema import DatasetInfo, OutcomeFile, RunLog
 from embedlab.stats.intervals import metric_rows
 from embedlab.tasks.base import TASKS, Task, TaskContext, TaskParams
@@ -31,8 +34,16 @@ Notify = Callable[[str], None]
 def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
     """Run every model on every task of ``config``; write and return the RunLog.
 
-    Finished (model, task) parts found in ``config.out`` are reused; ``results.json`` is written
-    only when every part succeeded.
+    Before any work: names and paths are checked, ``--out`` and ``--cache-dir`` are proven
+    writable (:func:`embedlab._atomic.ensure_writable_dir`), the output folder is locked for
+    this run (:func:`embedlab.results.lock.output_lock`: a second run on it fails at once), and
+    a ``results.json`` already there must come from the same result-determining config
+    (:func:`embedlab.config.run.result_identity`), else ConfigError unless ``overwrite``.
+
+    Finished (model, task) parts found in ``config.out`` are reused; ``results.json``,
+    ``results.csv`` and ``outcomes/`` are published as one set
+    (:func:`embedlab.results.publish.publish_results`) only when every part succeeded, then the
+    outcome files and parts of any earlier run in the folder are removed.
     """
     say = notify or (lambda message: None)
     started = utc_now()
@@ -41,23 +52,53 @@ def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
     for spec in specs:
         _require_trained(spec)
     tasks = _tasks(config)
-    store = PartStore(config.out)
-    progress: ProgressFactory | None = rich_progress if config.progress else None
-    stamps = _DataStamps()
-    parts: list[Part] = []
-    for spec in specs:
-        provider = EmbeddingProvider(spec, config.cache_dir, config.workers, progress)
-        for name, task, params in tasks:
-            key = _part_key(config, spec, provider.fingerprint, name, params, stamps)
-            part = store.load(key)
-            if part is None:
-                say(f"running {name} with {spec.name}")
-                context = TaskContext(provider, config.cache_dir, config.chunk_mb)
-                part = _run_part(config, store, key, provider, context, name, task)
-            else:
-                say(f"reusing finished {name} with {spec.name} from {store.root}")
-            parts.append(part)
-    return _finish(config, store, parts, started)
+    ensure_writable_dir(config.out, "--out")
+    ensure_writable_dir(config.cache_dir, "--cache-dir")
+    with output_lock(config.out, "embedlab run"):
+        _check_previous(config, say)
+        store = PartStore(config.out)
+        progress: ProgressFactory | None = rich_progress if config.progress else None
+        stamps = _DataStamps()
+        parts: list[Part] = []
+        for spec in specs:
+            provider = EmbeddingProvider(spec, config.cache_dir, config.workers, progress)
+            for name, task, params in tasks:
+                key = _part_key(config, spec, provider.fingerprint, name, params, stamps)
+                part = store.load(key)
+                if part is None:
+                    say(f"running {name} with {spec.name}")
+                    context = TaskContext(provider, config.cache_dir, config.chunk_mb)
+                    part = _run_part(config, store, key, provider, context, name, task)
+                else:
+                    say(f"reusing finished {name} with {spec.name} from {store.root}")
+                parts.append(part)
+        return _finish(config, store, parts, started)
+
+
+def _check_previous(config: RunConfig, say: Notify) -> None:
+    """Refuse to mix with a different run's results in ``config.out`` (unless ``overwrite``)."""
+    path = config.out / RESULTS_JSON
+    if not path.exists():
+        return
+    try:
+        differences = identity_differences(read_results(path).config, config)
+    except ResultsError as exc:
+        problem = f"holds a results.json that cannot be read ({exc})"
+    else:
+        if differences == []:
+            return
+        problem = (
+            "holds the results of another kind of run (its config names no tasks: "
+            "e.g. embedlab speed)"
+            if differences is None
+            else "holds the results of a different run (" + "; ".join(differences) + ")"
+        )
+    if not config.overwrite:
+        raise ConfigError(
+            f"--out {config.out} {problem}; choose another --out, or pass --overwrite to "
+            "replace those results"
+        )
+    say(f"--overwrite: {config.out} {problem}; it is replaced when this run finishes")
 
 
 def _tasks(config: RunConfig) -> list[tuple[str, Task, TaskParams]]:
@@ -119,15 +160,16 @@ def _run_part(
 
 
 def _finish(config: RunConfig, store: PartStore, parts: list[Part], started: str) -> RunLog:
-    outcome_files = []
-    for part in parts:
-        relative = f"outcomes/{_slug(part.model)}__{part.task}.parquet"
-        store.publish_outcomes(part.key, config.out / relative)
-        outcome_files.append(
-            OutcomeFile(
-                model=part.model, task=part.task, path=relative, columns=part.outcome_columns
-            )
+    sources = {store.published_name(part): store.outcomes_path(part.key) for part in parts}
+    outcome_files = [
+        OutcomeFile(
+            model=part.model,
+            task=part.task,
+            path=store.published_name(part),
+            columns=part.outcome_columns,
         )
+        for part in parts
+    ]
     datasets = _merge_datasets([p.dataset for p in parts])
     log = RunLog(
         embedlab_version=embedlab_version(),
@@ -142,7 +184,8 @@ def _finish(config: RunConfig, store: PartStore, parts: list[Part], started: str
         timings=[t for p in parts for t in p.timings],
         notes=[note for p in parts for note in p.notes],
     )
-    write_runlog(config.out, log)
+    publish_results(config.out, log, outcomes=sources)
+    store.prune(keep={part.key for part in parts})
     return log
 
 

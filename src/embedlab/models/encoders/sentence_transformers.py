@@ -94,7 +94,7 @@ def st_export_plan(
     kinds = tuple(_standard_name(module) for module in modules)
     transformer = modules[0] if modules else None
     hf_model = getattr(transformer, "auto_model", None) or getattr(transformer, "model", None)
-    if kinds not in STANDARD_STACKS or hf_model is None or not _token_embeddings(transformer):
+    if kinds not in STANDARD_STACKS or hf_model is None or not uses_token_embeddings(transformer):
         names = ", ".join(type(module).__name__ for module in modules)
         raise _refusal(
             name,
@@ -126,7 +126,7 @@ def _standard_name(module: Any) -> str | None:
     return kind.__name__ if kind.__module__.startswith("sentence_transformers.") else None
 
 
-def _token_embeddings(transformer: Any) -> bool:
+def uses_token_embeddings(transformer: Any) -> bool:
     """Whether the Transformer module outputs the model's ``last_hidden_state`` for text."""
     config = getattr(transformer, "modality_config", None)
     if config is None:  # sentence-transformers < 6: always the last hidden state

@@ -7,15 +7,25 @@ original CLIP/open_clip pipelines) and tokenizer; text padding follows the famil
 is :class:`~embedlab.models.encoders.transformers_dual.HFEncoder`. ``trust_remote_code`` is
 passed only when the user set it.
 
+Before anything is loaded, the checkpoint's ``config.json`` is read (the folder's, or the hub
+file, cached by huggingface_hub): a ``model_type`` whose transformers model is not such a dual
+encoder (a text model, ColPali, ...) is refused in one line naming what it is, the families this
+source runs and, for a text model, the ``hf-text:`` / ``st:`` sources. A local folder must hold
+a weights file, and a checkpoint that leaves tensors of the model unloaded, or has tensors the
+model lacks, is refused (:mod:`embedlab.models.weights_check`): no random weights are evaluated.
+
 Importing this module imports neither torch nor transformers.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
+from pathlib import Path
 from typing import Any
 
 from embedlab.errors import ModelError
-from embedlab.models._loading import loading
+from embedlab.models._loading import loading, require_hub
 from embedlab.models._torch_utils import move_to_device, require, torch_dtype
 from embedlab.models.base import ModelSpec, SourceDefaults
 from embedlab.models.encoders.transformers_dual import HFEncoder, text_policy
@@ -26,10 +36,19 @@ from embedlab.models.fingerprint import (
     require_local_path,
 )
 from embedlab.models.registry import MODEL_SOURCES
+from embedlab.models.weights_check import (
+    DUAL_ENCODER_IGNORABLE_MISSING,
+    TRANSFORMERS_WEIGHT_FILES,
+    LoadReport,
+    refuse_partial_load,
+    require_weights_file,
+)
 
 #: Bumped when the way this source preprocesses or pools changes (invalidates cached embeddings).
 HF_SOURCE_VERSION = 1
 IMAGE_PROCESSOR_BACKEND = "pil"
+#: The families this source is built and tested for (by config.json ``model_type``).
+SUPPORTED_FAMILIES = "CLIP/MetaCLIP (clip, metaclip_2), SigLIP (siglip), SigLIP 2 (siglip2)"
 
 
 def _where(spec: ModelSpec) -> str:
@@ -49,16 +68,91 @@ def _location(spec: ModelSpec) -> str:
     return str(path) if path is not None else spec.ref
 
 
+def _read_config(spec: ModelSpec, location: str) -> dict[str, Any]:
+    """The checkpoint's ``config.json`` (a local folder's, or the hub file via the HF cache).
+
+    Raises:
+        ModelError: the folder has no config.json, or it is not a JSON object.
+    """
+    folder = Path(location)
+    if folder.is_dir():
+        path = folder / "config.json"
+        if not path.is_file():
+            raise ModelError(
+                f"model {spec.name!r}: {folder} has no config.json; a transformers checkpoint "
+                "folder needs it (save the model with save_pretrained)"
+            )
+    else:
+        hub = require("huggingface_hub", purpose=f"loading model {spec.name!r}")
+        with loading(spec.name, "config", _where(spec)):
+            path = Path(hub.hf_hub_download(repo_id=location, filename="config.json"))
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"model {spec.name!r}: cannot read {path} ({exc})") from exc
+    if not isinstance(config, dict):
+        raise ModelError(f"model {spec.name!r}: {path} is not a JSON object")
+    return config
+
+
+def _is_text_only(config: dict[str, Any]) -> bool:
+    """No vision part in the config (no key naming ``vision``/``image``, no ``vlm_config``)."""
+    return not any("vision" in key or "image" in key or key == "vlm_config" for key in config)
+
+
+def check_architecture(spec: ModelSpec, config: dict[str, Any], transformers: Any) -> None:
+    """Refuse a ``model_type`` whose transformers model is not an image–text dual encoder.
+
+    Decided from ``config.json`` alone: the ``model_type``'s ``AutoModel`` class must have
+    ``get_image_features`` and ``get_text_features``. A config with its own code (``auto_map``)
+    or without a ``model_type`` is left to the load (checked after it).
+
+    Raises:
+        ModelError: one line: the checkpoint's ``model_type`` and ``architectures``, the
+            families this source runs, and the source that fits a text model.
+    """
+    model_type = config.get("model_type")
+    if not isinstance(model_type, str) or "auto_map" in config:
+        return
+    auto = "transformers.models.auto."
+    model_names = importlib.import_module(auto + "modeling_auto").MODEL_MAPPING_NAMES
+    config_names = importlib.import_module(auto + "configuration_auto").CONFIG_MAPPING_NAMES
+    names = model_names.get(model_type)
+    class_name = names if isinstance(names, str) else (names[0] if names else None)
+    model_class = getattr(transformers, class_name, None) if class_name else None
+    if model_class is not None and all(
+        hasattr(model_class, method) for method in ("get_image_features", "get_text_features")
+    ):
+        return
+    architectures = ", ".join(str(a) for a in config.get("architectures") or []) or "?"
+    what = f"a {model_type!r} checkpoint ({architectures})"
+    if model_type not in config_names:
+        what += f", unknown to transformers {transformers.__version__}"
+    advice = "pick an image–text checkpoint"
+    if _is_text_only(config):
+        advice = f"for a text model use hf-text:{spec.ref}?pooling=mean|cls|last or st:{spec.ref}"
+    raise ModelError(
+        f"model {spec.name!r} is {what}, not an image–text dual encoder; hf runs "
+        f"{SUPPORTED_FAMILIES} (any model with get_image_features/get_text_features); {advice}"
+    )
+
+
 def _load_model(spec: ModelSpec, transformers: Any, location: str) -> Any:
     with loading(spec.name, "weights", _where(spec)):
-        model = transformers.AutoModel.from_pretrained(
-            location, dtype=torch_dtype(spec.precision), trust_remote_code=spec.trust_remote_code
+        model, info = transformers.AutoModel.from_pretrained(
+            location,
+            dtype=torch_dtype(spec.precision),
+            trust_remote_code=spec.trust_remote_code,
+            output_loading_info=True,
+            ignore_mismatched_sizes=True,  # reported in ``info`` and refused below
         )
+    report = LoadReport.from_transformers(info)
+    refuse_partial_load(spec.name, report.without(missing=DUAL_ENCODER_IGNORABLE_MISSING))
     if not (hasattr(model, "get_image_features") and hasattr(model, "get_text_features")):
         raise ModelError(
             f"model {spec.name!r} loaded as {type(model).__name__}, which is not an image–text "
             "dual encoder (no get_image_features/get_text_features); the hf source supports "
-            "CLIP, MetaCLIP, SigLIP and SigLIP 2 checkpoints — use another source for this model"
+            f"{SUPPORTED_FAMILIES} checkpoints — use another source for this model"
         )
     return move_to_device(model, spec.device, spec.name).eval()
 
@@ -102,15 +196,22 @@ class HFSource(SourceDefaults):
         return f"hf/v{HF_SOURCE_VERSION}:{ref_fingerprint(spec.ref, spec.name)}"
 
     def load(self, spec: ModelSpec) -> HFEncoder:
-        """Load weights, image processor and tokenizer, and return the encoder.
+        """Check config.json, load image processor, tokenizer and weights; return the encoder.
 
         Raises:
-            ModelError: the folder/hub id is missing or is not a dual encoder with a processor.
+            ModelError: the folder/hub id is missing, is not a dual encoder with a processor,
+                has no weights file, or its weights do not match the model (missing,
+                unexpected or mis-shaped tensors).
             MissingDependencyError: torch or transformers is not installed.
             ConfigError: ``spec.device`` is not usable.
         """
         location = _location(spec)
+        if not Path(location).exists():
+            require_hub(spec.name, location)
         transformers = require("transformers", purpose=f"loading model {spec.name!r}")
+        check_architecture(spec, _read_config(spec, location), transformers)
+        if Path(location).is_dir():
+            require_weights_file(Path(location), spec.name, TRANSFORMERS_WEIGHT_FILES)
         image_processor, tokenizer = _load_preprocessing(spec, transformers, location)
         model = _load_model(spec, transformers, location)
         return HFEncoder(

@@ -12,6 +12,11 @@ Other options: ``query_prompt=``, ``document_prompt=`` (prepended to the text), 
 ``max_position_embeddings``), ``dim=N`` (Matryoshka). Padding follows the tokenizer's own
 ``padding_side``; the pooling handles either side. Output: float32, L2-normalised.
 
+No random weights (:mod:`embedlab.models.weights_check`): a local folder needs a weights file,
+and missing, unexpected or mis-shaped tensors are refused, except a missing ``pooler`` (the
+embedding is pooled from ``last_hidden_state``) and the task head of a head checkpoint (e.g. the
+``cls.*`` tensors of a ``BertForMaskedLM`` loaded as ``BertModel``).
+
 For other runtimes: :meth:`HFTextEncoder.tokenize` (numpy inputs), :meth:`HFTextEncoder.forward`
 (the only torch step, returns ``last_hidden_state`` as numpy) and
 :func:`embedlab.models.pooling.pool` are separate; ONNX Runtime / OpenVINO reuse tokenisation
@@ -27,12 +32,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from embedlab.models._loading import loading
+from embedlab.models._loading import loading, require_hub
 from embedlab.models._ref_options import PROMPT_OPTIONS, parse_ref
 from embedlab.models._torch_utils import move_to_device, require, torch_dtype
 from embedlab.models.base import Encoder, Modality, ModelDetails, ModelSpec, Role, SourceDefaults
@@ -43,6 +49,13 @@ from embedlab.models.text_settings import TextSettings, describe, resolve_prompt
 from embedlab.models.text_towers import TextExportPlan, TextTowersMixin, text_only_error
 from embedlab.models.text_weights import load_hint, locate, verify_bundle
 from embedlab.models.vectors import l2_normalize
+from embedlab.models.weights_check import (
+    TRANSFORMERS_WEIGHT_FILES,
+    LoadReport,
+    refuse_partial_load,
+    require_weights_file,
+    text_model_report,
+)
 
 HF_TEXT_SOURCE_VERSION = 1
 HF_TEXT_OPTIONS = frozenset({"pooling", "dim", "max_length", *PROMPT_OPTIONS})
@@ -133,9 +146,21 @@ def _max_length(model: Any, tokenizer: Any, override: int | None) -> int:
 
 
 def load_hf_text(spec: ModelSpec, settings: TextSettings) -> Encoder:
-    """Load tokenizer and model for ``settings`` (also used by presets with an hf-text loader)."""
+    """Load tokenizer and model for ``settings`` (also used by presets with an hf-text loader).
+
+    Raises:
+        ModelError: the model cannot be loaded, a local folder has no weights file, or the
+            weights do not match the model (see the module docstring).
+        MissingDependencyError: transformers (or torch) is not installed.
+        ConfigError: ``spec.device`` is not usable.
+    """
+    if settings.where.kind == "hub" and settings.where.hub_id:
+        require_hub(spec.name, settings.where.hub_id, load_hint(settings.where))
     transformers = require("transformers", purpose=f"loading model {spec.name!r}")
     verify_bundle(settings.where, spec.name)
+    if settings.where.kind in ("path", "bundle") and Path(settings.where.location).is_dir():
+        folder = Path(settings.where.location)
+        require_weights_file(folder, spec.name, TRANSFORMERS_WEIGHT_FILES)
     hint = load_hint(settings.where)
     remote = spec.trust_remote_code
     with loading(spec.name, "tokenizer", hint):
@@ -143,9 +168,15 @@ def load_hf_text(spec: ModelSpec, settings: TextSettings) -> Encoder:
             settings.where.location, trust_remote_code=remote
         )
     with loading(spec.name, "weights", hint):
-        model = transformers.AutoModel.from_pretrained(
-            settings.where.location, dtype=torch_dtype(spec.precision), trust_remote_code=remote
+        model, info = transformers.AutoModel.from_pretrained(
+            settings.where.location,
+            dtype=torch_dtype(spec.precision),
+            trust_remote_code=remote,
+            output_loading_info=True,
+            ignore_mismatched_sizes=True,  # reported in ``info`` and refused below
         )
+    report = LoadReport.from_transformers(info)
+    refuse_partial_load(spec.name, text_model_report(report, model, pooled_from_hidden=True))
     model = move_to_device(model, spec.device, spec.name).eval()
     prompts = {role: value[0] for role, value in resolve_prompts(settings, None).items()}
     encoder: Encoder = HFTextEncoder(

@@ -13,16 +13,24 @@ Preprocessing is open_clip's eval transform for the model (from the tag or the c
 uses open_clip's own ``precision`` argument (``bf16``/``fp16`` keep LayerNorms in fp32, as the
 original CLIP does) with inputs cast to the matching dtype. Importing this module imports
 neither torch nor open_clip.
+
+No random weights (:mod:`embedlab.models.weights_check`): a ``local-dir:`` folder without a
+checkpoint is refused before open_clip is called (open_clip would log a warning and build a
+randomly initialised model); open_clip is asked for ``require_pretrained=True``, so a hub
+download that yields no weights fails too; and its strict ``load_state_dict`` failure (missing,
+unexpected or mis-shaped tensors) becomes a one-line refusal naming the keys. Checkpoints load
+with ``weights_only=True`` (safetensors, or ``torch.load`` of tensors only).
 """
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from embedlab.errors import ModelError
-from embedlab.models._loading import loading
+from embedlab.models._loading import loading, require_hub
 from embedlab.models._torch_utils import move_to_device, require
 from embedlab.models.base import ModelSpec, SourceDefaults
 from embedlab.models.encoders.open_clip_dual import OpenClipEncoder
@@ -33,10 +41,20 @@ from embedlab.models.fingerprint import (
     require_local_path,
 )
 from embedlab.models.registry import MODEL_SOURCES
+from embedlab.models.weights_check import (
+    NO_RANDOM_WEIGHTS,
+    parse_torch_incompatible,
+    refuse_partial_load,
+    require_open_clip_weights,
+)
 
 #: Bumped when the way this source preprocesses or pools changes (invalidates cached embeddings).
 OPEN_CLIP_SOURCE_VERSION = 1
 LOCAL_DIR, HF_HUB = "local-dir:", "hf-hub:"
+WEIGHTS_HINT = (
+    "check that the checkpoint matches the architecture (open_clip_config.json, or ARCH in "
+    f"ARCH/TAG); {NO_RANDOM_WEIGHTS}"
+)
 
 
 @dataclass(frozen=True)
@@ -88,11 +106,40 @@ def _check_pretrained(spec: ModelSpec, parsed: OpenClipRef, open_clip: Any) -> N
             "open_clip.list_models() lists them all"
         )
     tags = open_clip.list_pretrained_tags_by_model(arch)
-    if tag not in tags and local_path(tag) is None:
+    checkpoint = local_path(tag)
+    if tag not in tags and (checkpoint is None or not checkpoint.is_file()):
         raise ModelError(
             f"model {spec.name!r}: {tag!r} is neither a pretrained tag of {arch} nor a checkpoint "
             f"file; valid tags: {', '.join(tags) or '(none)'}"
         )
+
+
+def _create(spec: ModelSpec, parsed: OpenClipRef, open_clip: Any, hint: str) -> tuple[Any, Any]:
+    """open_clip's factory with pretrained weights required; refusals in one line.
+
+    Raises:
+        ModelError: open_clip loaded no weights, or its strict load found missing, unexpected
+            or mis-shaped tensors.
+    """
+    try:
+        model, _, preprocess = open_clip.create_model_and_transforms(
+            parsed.model_name,
+            pretrained=parsed.pretrained,
+            precision=spec.precision,
+            require_pretrained=True,
+            weights_only=True,
+        )
+    except RuntimeError as exc:
+        report = parse_torch_incompatible(str(exc))
+        if report is not None:
+            refuse_partial_load(spec.name, report, WEIGHTS_HINT)
+        if "Required pretrained weights" in str(exc):
+            raise ModelError(
+                f"model {spec.name!r}: open_clip found no weights file for it; {hint}; "
+                f"{NO_RANDOM_WEIGHTS}"
+            ) from exc
+        raise
+    return model, preprocess
 
 
 class OpenClipSource(SourceDefaults):
@@ -120,17 +167,20 @@ class OpenClipSource(SourceDefaults):
         """Build model, eval transform and tokenizer with open_clip's factory.
 
         Raises:
-            ModelError: unknown architecture/tag, missing folder, or weights that fail to load.
+            ModelError: unknown architecture/tag, missing folder or weights file, or weights
+                that do not load completely (missing, unexpected or mis-shaped tensors).
             MissingDependencyError: torch or open_clip_torch is not installed.
         """
         parsed = parse_open_clip_ref(spec)
+        if parsed.model_name.startswith(LOCAL_DIR):
+            require_open_clip_weights(Path(parsed.model_name[len(LOCAL_DIR) :]), spec.name)
+        elif parsed.model_name.startswith(HF_HUB):
+            require_hub(spec.name, parsed.model_name[len(HF_HUB) :])
         open_clip = require("open_clip", purpose=f"loading model {spec.name!r}")
         _check_pretrained(spec, parsed, open_clip)
         hint = "check the ref, your network, or that the weights are in the local cache"
         with loading(spec.name, "weights", hint):
-            model, _, preprocess = open_clip.create_model_and_transforms(
-                parsed.model_name, pretrained=parsed.pretrained, precision=spec.precision
-            )
+            model, preprocess = _create(spec, parsed, open_clip, hint)
         with loading(spec.name, "tokenizer", hint):
             tokenizer = open_clip.get_tokenizer(parsed.model_name)
         model = move_to_device(model, spec.device, spec.name).eval()

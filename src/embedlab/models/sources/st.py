@@ -15,20 +15,31 @@ The encoder is :class:`~embedlab.models.encoders.sentence_transformers.STEncoder
 with the role's prompt is sentence-transformers' own ``preprocess``, shared by torch and the
 exported runtimes (ONNX Runtime, OpenVINO), which run models made of the standard Transformer +
 Pooling (+ Normalize) modules (:mod:`embedlab.models.text_towers`).
+
+No random weights (:mod:`embedlab.models.weights_check`): a local folder needs a weights file in
+its Transformer module's folder (``modules.json``), and the transformers model inside every
+module must have loaded all its tensors. sentence-transformers does not return transformers'
+loading info, so the check has a trigger and a diagnosis: when transformers logged a weight
+report during the load (:class:`~embedlab.models._loading.LoadLog`), each module's model is
+loaded once more with ``output_loading_info=True`` and refused on missing, unexpected or
+mis-shaped tensors, with the text models' ignorable keys
+(:func:`~embedlab.models.weights_check.text_model_report`). A clean load costs nothing extra.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from embedlab.errors import MissingDependencyError
-from embedlab.models._loading import loading
+from embedlab.errors import MissingDependencyError, ModelError
+from embedlab.models._loading import LoadLog, loading, require_hub
 from embedlab.models._ref_options import PROMPT_OPTIONS, parse_ref
 from embedlab.models._torch_utils import move_to_device, torch_dtype
 from embedlab.models.base import Encoder, ModelDetails, ModelSpec, SourceDefaults
-from embedlab.models.encoders.sentence_transformers import STEncoder
+from embedlab.models.encoders.sentence_transformers import STEncoder, uses_token_embeddings
 from embedlab.models.matryoshka import MatryoshkaEncoder, warn_untrained
 from embedlab.models.registry import MODEL_SOURCES
 from embedlab.models.text_settings import (
@@ -38,7 +49,14 @@ from embedlab.models.text_settings import (
     resolve_prompts,
     settings_digest,
 )
-from embedlab.models.text_weights import load_hint, locate, verify_bundle
+from embedlab.models.text_weights import WeightsLocation, load_hint, locate, verify_bundle
+from embedlab.models.weights_check import (
+    TRANSFORMERS_WEIGHT_FILES,
+    LoadReport,
+    refuse_partial_load,
+    require_weights_file,
+    text_model_report,
+)
 
 ST_SOURCE_VERSION = 1
 ST_OPTIONS = frozenset({"dim", "max_length", *PROMPT_OPTIONS})
@@ -73,17 +91,24 @@ def load_st(spec: ModelSpec, settings: TextSettings) -> Encoder:
         MissingDependencyError: sentence-transformers (or torch) is not installed.
         ConfigError: ``spec.device`` is not usable.
     """
+    if settings.where.kind == "hub" and settings.where.hub_id:
+        require_hub(spec.name, settings.where.hub_id, load_hint(settings.where))
     st = require_st(f"loading model {spec.name!r}")
     verify_bundle(settings.where, spec.name)
+    require_local_weights(settings.where, spec.name)
     transformers = importlib.import_module("transformers")
-    dtype_key = "dtype" if int(transformers.__version__.split(".")[0]) >= 5 else "torch_dtype"
-    with loading(spec.name, "model", load_hint(settings.where)):
+    model_kwargs = {
+        _dtype_key(transformers): torch_dtype(spec.precision),
+        "ignore_mismatched_sizes": True,  # reported, then refused by check_st_weights
+    }
+    with loading(spec.name, "model", load_hint(settings.where)) as log:
         model = st.SentenceTransformer(
             settings.where.location,
             device="cpu",
             trust_remote_code=spec.trust_remote_code,
-            model_kwargs={dtype_key: torch_dtype(spec.precision)},
+            model_kwargs=model_kwargs,
         )
+    check_st_weights(model, spec, log, load_hint(settings.where))
     model = move_to_device(model, spec.device, spec.name).eval()
     if settings.max_length is not None:
         model.max_seq_length = settings.max_length
@@ -101,6 +126,78 @@ def load_st(spec: ModelSpec, settings: TextSettings) -> Encoder:
         return encoder
     warn_untrained(spec.name, settings.dim, settings.trained_dims)
     return MatryoshkaEncoder(spec=spec, inner=encoder, dim=settings.dim)
+
+
+def _dtype_key(transformers: ModuleType) -> str:
+    return "dtype" if int(transformers.__version__.split(".")[0]) >= 5 else "torch_dtype"
+
+
+def transformer_folder(folder: Path) -> Path:
+    """The folder of a sentence-transformers model's ``Transformer`` module.
+
+    ``modules.json`` lists the modules with their sub-folders (``""`` for the model folder
+    itself, ``0_Transformer`` in older models); a folder without it is a plain transformers
+    checkpoint (sentence-transformers then adds mean pooling).
+    """
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return folder
+    for module in modules if isinstance(modules, list) else []:
+        if isinstance(module, dict) and str(module.get("type", "")).endswith("Transformer"):
+            return folder / str(module.get("path", ""))
+    return folder
+
+
+def require_local_weights(where: WeightsLocation, model: str) -> None:
+    """For a local folder (or bundle): its Transformer module folder must hold weights.
+
+    Raises:
+        ModelError: "no weights file found in <folder>".
+    """
+    folder = Path(where.location)
+    if where.kind in ("path", "bundle") and folder.is_dir():
+        require_weights_file(transformer_folder(folder), model, TRANSFORMERS_WEIGHT_FILES)
+
+
+def check_st_weights(model: Any, spec: ModelSpec, log: LoadLog, hint: str) -> None:
+    """Refuse a SentenceTransformer whose transformers models did not load all their weights.
+
+    Runs only when transformers logged a weight report while ``model`` loaded (``log``): each
+    module's transformers model is then loaded again from the same place with
+    ``output_loading_info=True``, and its report is refused unless only ignorable keys remain
+    (:func:`~embedlab.models.weights_check.text_model_report`).
+
+    Raises:
+        ModelError: missing, unexpected or mis-shaped tensors, named.
+    """
+    if not log.reports:
+        return
+    transformers = importlib.import_module("transformers")
+    checked = 0
+    for module in model:
+        inner = getattr(module, "auto_model", None) or getattr(module, "model", None)
+        if not isinstance(inner, transformers.PreTrainedModel):
+            continue
+        with loading(spec.name, "weights", hint):
+            _, info = type(inner).from_pretrained(
+                inner.name_or_path,
+                config=inner.config,
+                trust_remote_code=spec.trust_remote_code,
+                output_loading_info=True,
+                ignore_mismatched_sizes=True,
+                **{_dtype_key(transformers): inner.dtype},
+            )
+        report = LoadReport.from_transformers(info)
+        pooled = uses_token_embeddings(module)
+        refuse_partial_load(spec.name, text_model_report(report, inner, pooled_from_hidden=pooled))
+        checked += 1
+    if checked == 0:
+        raise ModelError(
+            f"model {spec.name!r}: transformers reported tensors it could not load, and no "
+            "module of this sentence-transformers model holds a transformers model to check; "
+            "check that the model's files match its config"
+        )
 
 
 def st_fingerprint(settings: TextSettings) -> str:

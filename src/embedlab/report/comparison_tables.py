@@ -2,12 +2,16 @@
 
 Per (task, protocol, metric): a table of systems, each value followed by the superscript letters
 of the systems it is significantly better than (as ranx does: ``46.3ᵃᶜ``), and a pairwise table
-(Δ in points, its CI, p of the chosen test, Holm-adjusted p, W/T/L, significance). A footnote
-states the test, the correction, its family and α. Values are shown in percent.
+(Δ in points, its CI, p of the chosen test, Holm-adjusted p, W/T/L, significance). One footnote,
+after the last table, states the test, the correction, its family and α. Values are shown in
+percent; protocols are named as in ``embedlab run``'s tables.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from embedlab.report.tables import protocol_label
 from embedlab.stats.comparison import CompareSettings, Comparison, MetricComparison, PairResult
 
 SUPERSCRIPTS = dict(zip("abcdefghijklmnopqrstuvwxyz", "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖ𐞥ʳˢᵗᵘᵛʷˣʸᶻ", strict=True))
@@ -18,24 +22,30 @@ TEST_NAMES = {
 
 
 def comparison_markdown(comparison: Comparison) -> str:
-    """All tables of ``comparison``, each pair of tables followed by its footnote."""
+    """All tables of ``comparison``, then one footnote that holds for all of them."""
     blocks = [metric_markdown(result, comparison.settings) for result in comparison.results]
+    if comparison.results:
+        blocks.append(footnote(comparison.results, comparison.settings))
     if comparison.skipped:
         blocks.append("Not compared: " + "; ".join(comparison.skipped) + ".")
     return "\n\n".join(blocks)
 
 
 def metric_markdown(result: MetricComparison, settings: CompareSettings) -> str:
-    """Title, systems table, pairwise table and footnote of one (task, protocol, metric)."""
+    """Title, systems table and pairwise table of one (task, protocol, metric).
+
+    The protocol is named as in ``embedlab run``'s tables (``t2i-first (first caption)``).
+    """
     units = (
         "each query is its own resampling unit"
         if result.n_clusters == result.n_queries
         else f"{result.n_clusters:,} clusters resampled as units"
     )
-    title = f"### {result.task} · {result.protocol} · {result.metric}"
+    title = f"### {result.task} · {protocol_label(result.protocol)} · {result.metric}"
     subtitle = f"{result.n_queries:,} queries; {units}."
-    parts = [title, subtitle, systems_table(result, settings), pairs_table(result, settings)]
-    return "\n\n".join([*parts, footnote(result, settings)])
+    return "\n\n".join(
+        [title, subtitle, systems_table(result, settings), pairs_table(result, settings)]
+    )
 
 
 def systems_table(result: MetricComparison, settings: CompareSettings) -> str:
@@ -75,11 +85,15 @@ def pairs_table(result: MetricComparison, settings: CompareSettings) -> str:
     return "\n".join(lines)
 
 
-def footnote(result: MetricComparison, settings: CompareSettings) -> str:
-    """What the letters, the test, the correction and α mean for this table."""
-    m = len(result.pairs)
-    family = f"the {m} pair{'s' if m != 1 else ''} of this table"
-    sources = {s.ci_source for s in result.systems} - {None}
+def footnote(results: Sequence[MetricComparison], settings: CompareSettings) -> str:
+    """What the letters, the test, the correction and α mean — once for all ``results``."""
+    sizes = {len(r.pairs) for r in results}
+    where = "this table" if len(results) == 1 else "each table"
+    family = f"the pairs of {where}"
+    if len(sizes) == 1:
+        (m,) = sizes
+        family = f"the {m} pair{'s' if m != 1 else ''} of {where}"
+    sources = {s.ci_source for r in results for s in r.systems} - {None}
     computed = f"bootstrapped here (B = {settings.resamples})"
     ci_text = "the runs' stored intervals where present, else " + computed
     if sources == {"run"}:
@@ -93,7 +107,7 @@ def footnote(result: MetricComparison, settings: CompareSettings) -> str:
         f"α = {settings.alpha:g}. Δ = A − B in percentage points with a paired bootstrap CI; "
         f"W/T/L = queries where A is better / equal / worse. Value CIs: {ci_text}."
     )
-    if any(p.p_mcnemar is not None for p in result.pairs):
+    if any(p.p_mcnemar is not None for r in results for p in r.pairs):
         text += " McNemar p (exact, binary outcomes) is uncorrected and ignores clusters."
     return "_" + text + "_"
 
