@@ -21,6 +21,9 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+# The speed harness picks the threads' waiting policy from a probe of the machine's load; the
+# suite pins it (the choice itself is tested in subprocesses, tests/perf/test_threads.py).
+os.environ.setdefault("EMBEDLAB_WAIT_POLICY", "passive")
 
 SESSION_HOME = Path(tempfile.mkdtemp(prefix="embedlab-tests-home-"))
 os.environ["HOME"] = str(SESSION_HOME)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -31,15 +32,23 @@ def _policy(prelude: str, env: dict[str, str]) -> str:
         f"{prelude}\nfrom embedlab.perf.threads import prefer_passive_waiting\n"
         "import os\nprint(prefer_passive_waiting(), os.environ.get('OMP_WAIT_POLICY'), sep='|')"
     )
-    clean = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    drop = ("OMP_WAIT_POLICY", "EMBEDLAB_WAIT_POLICY")
+    clean = {k: v for k, v in os.environ.items() if k not in drop}
     done = subprocess.run([sys.executable, "-c", code], env={**clean, **env},
                           capture_output=True, text=True, check=True)  # fmt: skip
     return done.stdout.strip()
 
 
-def test_passive_waiting_is_requested_before_torch_loads_and_never_overrides_the_user() -> None:
-    assert _policy("", {}) == "PASSIVE|PASSIVE"
+def test_waiting_policy_follows_the_machine_and_never_overrides_the_user() -> None:
+    probe = "import embedlab.perf.threads as t\nt.probe_other_cores = lambda seconds: {}"
+    assert _policy(probe.format(0.9), {}) == (
+        "PASSIVE (another process used 0.90 cores at start)|PASSIVE"
+    )
+    assert _policy(probe.format(0.05), {}) == "OpenMP default (machine quiet at start)|None"
+    assert _policy(probe.format("None"), {}) == "OpenMP default (machine quiet at start)|None"
     assert _policy("", {"OMP_WAIT_POLICY": "ACTIVE"}) == "ACTIVE|ACTIVE"
+    chosen = _policy("", {"EMBEDLAB_WAIT_POLICY": "passive"})
+    assert chosen == "PASSIVE (EMBEDLAB_WAIT_POLICY=passive)|PASSIVE"
     late = _policy("import sys, types\nsys.modules['torch'] = types.ModuleType('torch')", {})
     assert late == "OpenMP default (torch was imported before it could be set)|None"
 
@@ -53,6 +62,20 @@ def test_onnxruntime_threads_do_not_spin_and_the_record_says_so(
     settings = threads_in_force(encoder)
     assert settings["allow_spinning"] == "0" and settings["intra_op_threads"] == "1"
     assert settings["runtime_threads"] == 1 and settings["inter_op_threads"] == "1"
+
+
+def test_the_probe_sees_a_busy_neighbour() -> None:
+    from embedlab.perf.threads import probe_other_cores
+
+    spin = "import time\nend = time.time() + 20\nwhile time.time() < end: pass"
+    spinner = subprocess.Popen([sys.executable, "-c", spin])
+    try:
+        time.sleep(0.3)
+        busy = probe_other_cores(0.5)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    assert busy is None or busy > 0.5  # one core spinning (None: no /proc/stat here)
 
 
 def test_wait_policy_variable_chooses_spinning(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -39,6 +39,10 @@ def _metric_name(row: dict[str, Any]) -> str:
 
 
 def _lookup(runs: list[Path], ref: str) -> dict[str, Any]:
+    if ref.startswith("fact|"):  # params / embedding dim from environment.models
+        _, run_name, model, name = ref.split("|")
+        facts = _json(next(r for r in runs if r.name == run_name))["environment"]["models"]
+        return {"value": facts[model][name], "metric": name}
     kind, run_name, model, runtime, precision, *rest = ref.split("|")
     data = _json(next(r for r in runs if r.name == run_name))
     if kind == "metric":
@@ -70,6 +74,8 @@ def _lookup(runs: list[Path], ref: str) -> dict[str, Any]:
 
 def _expected_text(row: dict[str, Any], ref: str) -> str:
     value = row["value"]
+    if ref.startswith("fact|"):
+        return f"{value / 1e6:.0f}M" if row["metric"] == "parameters" else f"{value:g}"
     if ref.startswith("speed"):
         return f"{value:.0f}" if value >= 100 else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
     return f"{value if row['metric'] == 'median_rank' else value * 100:.1f}"

@@ -246,3 +246,20 @@ def test_unreadable_image_named(tmp_path: Path, shapes_dir: Path) -> None:
     with pytest.raises(DataError, match=victim.name):
         run(_config(tmp_path, data))
     assert not (tmp_path / "out" / "results.json").exists()
+
+
+def test_environment_records_embedding_dim_and_parameters(
+    tmp_path: Path, shapes_dir: Path
+) -> None:
+    """The report's params/dim columns: dim from the embeddings, parameters from the module."""
+    import transformers
+
+    from embedlab.models.sources.builtin import WEIGHTS_DIR
+
+    log = run(_config(tmp_path, shapes_dir, model="builtin:shapes-clip"))
+    info = log.environment["models"]["builtin:shapes-clip"]
+    reference = transformers.CLIPModel.from_pretrained(WEIGHTS_DIR / "shapes-clip")
+    assert info["parameters"] == sum(p.numel() for p in reference.parameters())
+    assert info["embedding_dim"] == reference.config.projection_dim
+    fake = run(_config(tmp_path / "f", shapes_dir)).environment["models"]["fake:16"]
+    assert fake == {"embedding_dim": 16}  # no torch module behind the fake model

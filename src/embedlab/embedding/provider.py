@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from embedlab.data.images import load_image
 from embedlab.data.types import fingerprint_ids
 from embedlab.errors import EmbedlabError, ModelError, ResultsError
+from embedlab.models._torch_utils import parameter_count
 from embedlab.models.base import Encoder, ModelSpec, Role
 from embedlab.models.provenance import model_details
 from embedlab.models.registry import get_source
@@ -55,6 +56,9 @@ class EmbeddingProvider:
     progress: ProgressFactory | None = None
     timings: list[EncodeTiming] = field(default_factory=list)
     _encoder: Encoder | None = field(default=None, init=False, repr=False)
+    #: What was observed of the model: ``embedding_dim`` (every fill) and ``parameters`` (when
+    #: it was loaded in this process with a torch module), for the run's environment.
+    model_info: dict[str, int] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.fingerprint = get_source(self.spec).fingerprint(self.spec)
@@ -73,6 +77,9 @@ class EmbeddingProvider:
         """The loaded model (loaded on first use only)."""
         if self._encoder is None:
             self._encoder = load_encoder(self.spec, RuntimeOptions(cache_dir=self.cache_dir))
+            count = parameter_count(self._encoder)
+            if count is not None:
+                self.model_info["parameters"] = count
         return self._encoder
 
     def images(
@@ -147,7 +154,9 @@ class EmbeddingProvider:
                 batch_size=self.spec.batch_size,
             )
         )
-        return np.concatenate([arrays[s] for s in range(entry.n_shards)], axis=0)
+        vectors = np.concatenate([arrays[s] for s in range(entry.n_shards)], axis=0)
+        self.model_info["embedding_dim"] = int(vectors.shape[1])
+        return vectors
 
     def _load_for_recompute(self, faults: list[ShardFault]) -> None:
         """Load the model; if it cannot be loaded, name the bad cache file that needed it."""

@@ -7,6 +7,7 @@ package becomes a :class:`~embedlab.errors.MissingDependencyError` naming the ``
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -86,3 +87,23 @@ def method_module(model: Any, method: str, select: Callable[[Any], Any] | None =
             return output if select is None else select(output)
 
     return MethodModule().eval()
+
+
+def parameter_count(encoder: object) -> int | None:
+    """Parameters of the torch module behind ``encoder`` (``encoder.model``), or None.
+
+    Wrappers that hold the full model as ``inner`` (Matryoshka truncation) are looked through.
+    Encoders without a torch module (ONNX Runtime / OpenVINO towers, the fake model) give None.
+    Never imports torch: without it loaded there is no module to count.
+    """
+    torch = importlib.import_module("torch") if "torch" in sys.modules else None
+    if torch is None:
+        return None
+    seen = 0
+    while hasattr(encoder, "inner") and seen < 8:  # Matryoshka (and similar) wrappers
+        encoder = encoder.inner
+        seen += 1
+    module = getattr(encoder, "model", None)
+    if not isinstance(module, torch.nn.Module):
+        return None
+    return int(sum(p.numel() for p in module.parameters()))

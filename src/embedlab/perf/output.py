@@ -73,7 +73,7 @@ def speed_notes(config: SpeedConfig, result: SweepResult) -> list[str]:
             else "physical cores this process may use (affinity and cgroup aware)"
         ),
         "speed: unstable = another process used > {other_cores} cores during timing, or "
-        "per-call CV > {cv}, or p99/p50 > {p99_p50}; ".format(**THRESHOLDS)
+        "throughput CV over 0.1 s windows > {cv}, or p99/p50 > {p99_p50}; ".format(**THRESHOLDS)
         + memory,
     ]
     if plan.repeats >= 2:

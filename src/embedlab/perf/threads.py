@@ -15,23 +15,30 @@ spinning, OpenVINO threads and streams) from the encoder's ``runtime_info``.
 Waiting policy: torch's OpenMP threads spin while they wait at a barrier by default; when
 another process holds a core, the spinning thread and the working thread share it and every
 parallel region waits for the slowest thread (measured: 560 ms vs 37 ms p50 for a ViT-B/16
-text tower with one busy neighbour core, docs/measurements.md). :func:`prefer_passive_waiting`
-therefore sets ``OMP_WAIT_POLICY=PASSIVE`` before torch is first imported, unless the user set
-it or chose ``EMBEDLAB_WAIT_POLICY=active`` (the libraries' spinning: 21.3 vs 30.2 ms on an
-idle machine — the setting for a dedicated server's best case); if torch was already imported,
-OpenMP has read its policy and the record says so.
+text tower with one busy neighbour core, docs/measurements.md). Passive waiting costs on a
+quiet machine, though: 21.3 vs 30.2 ms for that tower, 6.4 vs 14.0 ms for MiniLM at batch 1.
+So :func:`prefer_passive_waiting` decides before torch is first imported, from a short probe of
+the machine (:data:`PROBE_SECONDS` of /proc/stat): when other processes already use more than
+the stability threshold (0.25 cores) it sets ``OMP_WAIT_POLICY=PASSIVE`` and
+``EMBEDLAB_WAIT_POLICY=passive`` (onnxruntime threads then do not spin either); on a quiet
+machine it keeps the libraries' spinning (``EMBEDLAB_WAIT_POLICY=active``). Contention that
+starts later is still caught by each row's stability verdict. A user's ``OMP_WAIT_POLICY`` or
+``EMBEDLAB_WAIT_POLICY`` always wins; if torch was already imported, OpenMP has read its policy
+and the record says so. The decision and its reason are recorded with every row.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any
 
 from embedlab.models.base import Encoder
-from embedlab.perf.machine import usable_physical_cores
+from embedlab.perf.machine import cpu_snapshot, interference, usable_physical_cores
+from embedlab.perf.stability import THRESHOLDS
 from embedlab.runtimes import runtime_info
-from embedlab.runtimes._deps import waiting_threads_spin
+from embedlab.runtimes._deps import WAIT_POLICY_VARIABLE, waiting_threads_spin
 
 ENV_VARIABLES = (
     "OMP_NUM_THREADS",
@@ -52,26 +59,46 @@ _RUNTIME_KEYS = (
 
 
 _WAIT_POLICY: dict[str, str] = {}
+#: Seconds of /proc/stat sampling that decide the waiting policy before torch loads.
+PROBE_SECONDS = 0.5
 
 
 def prefer_passive_waiting() -> str:
-    """Set ``OMP_WAIT_POLICY=PASSIVE`` if torch is not imported yet and the user did not set it.
+    """Choose the threads' waiting policy once, before torch loads (see the module docstring).
 
     Returns:
-        The policy in force: the variable's value, or a sentence when torch loaded OpenMP
-        before embedlab could set it (then OpenMP's default, active spinning, applies).
+        The policy in force and why, e.g. ``PASSIVE (another process used 0.90 cores at
+        start)`` or ``OpenMP default (machine quiet at start)``.
     """
     if "policy" not in _WAIT_POLICY:
-        if waiting_threads_spin():
-            _WAIT_POLICY["policy"] = "OpenMP default (EMBEDLAB_WAIT_POLICY=active)"
-        elif "OMP_WAIT_POLICY" in os.environ:
-            _WAIT_POLICY["policy"] = os.environ["OMP_WAIT_POLICY"]
-        elif "torch" in sys.modules:
-            _WAIT_POLICY["policy"] = "OpenMP default (torch was imported before it could be set)"
-        else:
-            os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-            _WAIT_POLICY["policy"] = "PASSIVE"
+        _WAIT_POLICY["policy"] = _choose_policy()
     return _WAIT_POLICY["policy"]
+
+
+def _choose_policy() -> str:
+    if "OMP_WAIT_POLICY" in os.environ:
+        return os.environ["OMP_WAIT_POLICY"]
+    if "torch" in sys.modules:
+        return "OpenMP default (torch was imported before it could be set)"
+    if WAIT_POLICY_VARIABLE in os.environ:
+        if waiting_threads_spin():
+            return f"OpenMP default ({WAIT_POLICY_VARIABLE}=active)"
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+        return f"PASSIVE ({WAIT_POLICY_VARIABLE}=passive)"
+    other = probe_other_cores(PROBE_SECONDS)
+    if other is not None and other > THRESHOLDS["other_cores"]:
+        os.environ[WAIT_POLICY_VARIABLE] = "passive"
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+        return f"PASSIVE (another process used {other:.2f} cores at start)"
+    os.environ[WAIT_POLICY_VARIABLE] = "active"
+    return "OpenMP default (machine quiet at start)"
+
+
+def probe_other_cores(seconds: float) -> float | None:
+    """Cores used by other processes over ``seconds`` of sleeping (None without /proc/stat)."""
+    before = cpu_snapshot()
+    time.sleep(seconds)
+    return interference(before, cpu_snapshot()).other_cores
 
 
 def default_threads() -> int:

@@ -35,7 +35,7 @@ REPEATS_FOOTNOTE = (
 )
 UNSTABLE_FOOTNOTE = (
     "unstable: a figure to re-measure on a quiet machine (another process used > 0.25 cores, "
-    "per-call CV > 0.10, or p99/p50 > 2; reasons below)"
+    "throughput CV over 0.1 s windows > 0.10, or p99/p50 > 2; reasons below)"
 )
 
 

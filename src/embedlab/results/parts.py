@@ -34,6 +34,8 @@ class Part(BaseModel):
     timings: list[EncodeTiming]
     outcome_columns: list[str]
     notes: list[str] = []
+    #: ``embedding_dim`` / ``parameters`` observed while the part ran (for the report).
+    model_info: dict[str, int] = {}
 
 
 class PartStore:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Callable
-from pathlib import Path
 
 from embedlab._atomic import ensure_writable_dir
 from embedlab.config.run import RunConfig, identity_differences
@@ -27,6 +24,7 @@ from embedlab.results.schema import DatasetInfo, OutcomeFile, RunLog
 from embedlab.stats.intervals import metric_rows
 from embedlab.tasks.base import TASKS, Task, TaskContext, TaskParams
 from embedlab.tasks.params import check_overrides, fill_params
+from embedlab.verbs.part_key import DataStamps, part_key
 
 Notify = Callable[[str], None]
 
@@ -58,12 +56,12 @@ def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
         _check_previous(config, say)
         store = PartStore(config.out)
         progress: ProgressFactory | None = rich_progress if config.progress else None
-        stamps = _DataStamps()
+        stamps = DataStamps()
         parts: list[Part] = []
         for spec in specs:
             provider = EmbeddingProvider(spec, config.cache_dir, config.workers, progress)
             for name, task, params in tasks:
-                key = _part_key(config, spec, provider.fingerprint, name, params, stamps)
+                key = part_key(config, spec, provider.fingerprint, name, params, stamps)
                 part = store.load(key)
                 if part is None:
                     say(f"running {name} with {spec.name}")
@@ -154,6 +152,7 @@ def _run_part(
         timings=provider.timings[before:],
         outcome_columns=columns,
         notes=[f"{name}: {note}" for note in result.notes],
+        model_info=dict(provider.model_info),
     )
     store.save(part)
     return part
@@ -177,7 +176,7 @@ def _finish(config: RunConfig, store: PartStore, parts: list[Part], started: str
         started_at=started,
         finished_at=utc_now(),
         config=json.loads(config.model_dump_json()),
-        environment=capture_environment(),
+        environment={**capture_environment(), "models": _model_info(parts)},
         datasets=datasets,
         metrics=[row for p in parts for row in p.metrics],
         outcomes=outcome_files,
@@ -187,6 +186,14 @@ def _finish(config: RunConfig, store: PartStore, parts: list[Part], started: str
     publish_results(config.out, log, outcomes=sources)
     store.prune(keep={part.key for part in parts})
     return log
+
+
+def _model_info(parts: list[Part]) -> dict[str, dict[str, int]]:
+    """Per model, what its parts observed (embedding dim; parameters when it was loaded)."""
+    info: dict[str, dict[str, int]] = {}
+    for part in parts:
+        info.setdefault(part.model, {}).update(part.model_info)
+    return info
 
 
 def _check_paths(config: RunConfig) -> None:
@@ -247,70 +254,3 @@ def _require_trained(spec: ModelSpec) -> None:
             f"weights (e.g. hf:{spec.ref}); measure its speed with: embedlab speed --model "
             f"{spec.name}"
         )
-
-
-def _part_key(
-    config: RunConfig,
-    spec: ModelSpec,
-    fingerprint: str,
-    task: str,
-    params: TaskParams,
-    stamps: _DataStamps,
-) -> str:
-    """Hash of everything that determines a part's numbers (batch size and workers do not).
-
-    The task's own parameter object is hashed whole, so a new task parameter can never reuse a
-    stale part; every path among its values is stamped (annotation files' sizes and mtimes).
-    """
-    values = params.model_dump(mode="json")
-    paths = [v for v in params.model_dump().values() if isinstance(v, Path)]
-    fields = {
-        "version": embedlab_version(),
-        "model": spec.name,
-        "weights": fingerprint,
-        "precision": spec.precision,
-        "runtime": spec.runtime,
-        "task": task,
-        "params": values,
-        "data": [stamps.of(path) for path in paths],
-        "bootstrap": [config.bootstrap, config.confidence, config.seed],
-    }
-    digest = hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode())
-    return f"{_slug(spec.name)[:40]}__{task}__{digest.hexdigest()[:16]}"
-
-
-class _DataStamps:
-    """:func:`_data_stamp` of each path, computed once per run."""
-
-    def __init__(self) -> None:
-        self._seen: dict[Path, list[str]] = {}
-
-    def of(self, path: Path) -> list[str]:
-        if path not in self._seen:
-            self._seen[path] = _data_stamp(path)
-        return self._seen[path]
-
-
-def _data_stamp(path: Path) -> list[str]:
-    """Name, sizes and mtimes of the annotation files at or under ``path``.
-
-    Annotation files (json, jsonl, tsv, csv, txt, parquet) anywhere under a folder are stamped,
-    so editing e.g. ``qrels/test.tsv`` invalidates a finished part; image files are stamped by
-    the embedding cache instead (cheaper: only the ones a task reads).
-    """
-    if not path.exists():
-        return [str(path)]
-    files = [path] if path.is_file() else sorted(path.rglob("*"))
-    stamp = [str(path.resolve())]
-    for file in files:
-        if file.suffix.lower() in _ANNOTATION_SUFFIXES and file.is_file():
-            stat = file.stat()
-            stamp.append(f"{file.relative_to(path.parent)}:{stat.st_size}:{stat.st_mtime_ns}")
-    return stamp
-
-
-_ANNOTATION_SUFFIXES = frozenset({".json", ".jsonl", ".tsv", ".csv", ".txt", ".parquet"})
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")

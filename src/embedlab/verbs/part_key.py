@@ -1,0 +1,85 @@
+"""The key of a finished (model, task) part: everything that determines its numbers.
+
+Batch size, workers and the output folder do not enter it. The task's own parameter object is
+hashed whole, so a new task parameter can never reuse a stale part; every path among its values
+is stamped by the sizes and mtimes of the annotation files under it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from embedlab.config.run import RunConfig
+from embedlab.core.clock import embedlab_version
+from embedlab.models.base import ModelSpec
+from embedlab.tasks.base import TaskParams
+
+
+def part_key(
+    config: RunConfig,
+    spec: ModelSpec,
+    fingerprint: str,
+    task: str,
+    params: TaskParams,
+    stamps: DataStamps,
+) -> str:
+    """Hash of everything that determines a part's numbers (batch size and workers do not).
+
+    The task's own parameter object is hashed whole, so a new task parameter can never reuse a
+    stale part; every path among its values is stamped (annotation files' sizes and mtimes).
+    """
+    values = params.model_dump(mode="json")
+    paths = [v for v in params.model_dump().values() if isinstance(v, Path)]
+    fields = {
+        "version": embedlab_version(),
+        "model": spec.name,
+        "weights": fingerprint,
+        "precision": spec.precision,
+        "runtime": spec.runtime,
+        "task": task,
+        "params": values,
+        "data": [stamps.of(path) for path in paths],
+        "bootstrap": [config.bootstrap, config.confidence, config.seed],
+    }
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode())
+    return f"{_slug(spec.name)[:40]}__{task}__{digest.hexdigest()[:16]}"
+
+
+class DataStamps:
+    """:func:`_data_stamp` of each path, computed once per run."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Path, list[str]] = {}
+
+    def of(self, path: Path) -> list[str]:
+        if path not in self._seen:
+            self._seen[path] = _data_stamp(path)
+        return self._seen[path]
+
+
+def _data_stamp(path: Path) -> list[str]:
+    """Name, sizes and mtimes of the annotation files at or under ``path``.
+
+    Annotation files (json, jsonl, tsv, csv, txt, parquet) anywhere under a folder are stamped,
+    so editing e.g. ``qrels/test.tsv`` invalidates a finished part; image files are stamped by
+    the embedding cache instead (cheaper: only the ones a task reads).
+    """
+    if not path.exists():
+        return [str(path)]
+    files = [path] if path.is_file() else sorted(path.rglob("*"))
+    stamp = [str(path.resolve())]
+    for file in files:
+        if file.suffix.lower() in _ANNOTATION_SUFFIXES and file.is_file():
+            stat = file.stat()
+            stamp.append(f"{file.relative_to(path.parent)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return stamp
+
+
+_ANNOTATION_SUFFIXES = frozenset({".json", ".jsonl", ".tsv", ".csv", ".txt", ".parquet"})
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")
