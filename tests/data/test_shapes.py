@@ -140,3 +140,21 @@ def test_bad_arguments(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         generate_shapes(tmp_path, n_images, seed, image_size=image_size)
+
+
+def test_a_full_disk_while_generating_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from PIL import Image
+
+    from embedlab.data.shapes import generate_shapes
+    from embedlab.errors import ResultsError
+
+    def full(self: Image.Image, fp: object, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", full)
+    with pytest.raises(ResultsError, match=r"cannot write .*\.png: No space left on device"):
+        generate_shapes(tmp_path / "s", n_images=3, seed=0)

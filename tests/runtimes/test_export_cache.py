@@ -43,3 +43,17 @@ def test_failed_build_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="exporter crashed"):
         cached_export(tmp_path, PARTS, broken)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_while_exporting_is_one_line(tmp_path: Path) -> None:
+    import errno
+
+    from embedlab.errors import ResultsError
+
+    def build(folder: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(folder / "text.onnx"))
+
+    with pytest.raises(ResultsError, match=r"cannot write .*No space left on device") as raised:
+        cached_export(tmp_path, {"model": "m"}, build)
+    assert "\n" not in str(raised.value)
+    assert [p.name for p in tmp_path.iterdir()] == []  # scratch folder removed

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from embedlab._atomic import make_staging_dir, publish_dir, write_json_atomic
+from embedlab._atomic import make_staging_dir, publish_dir, write_error, write_json_atomic
 from embedlab.data.karpathy import load_karpathy, stem_image_id
 from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.data.shapes_scene import captions, draw, max_scenes, sample_scenes
@@ -54,7 +54,11 @@ def generate_shapes(
     for index, scene in enumerate(sample_scenes(rng, n_images)):
         texts = captions(scene, rng, CAPTION_COUNTS[index % len(CAPTION_COUNTS)])
         filename = f"s{seed}-{image_size}px-{index:05d}.png"
-        draw(scene, rng, image_size).save(out_dir / "images" / filename, format="PNG")
+        target = out_dir / "images" / filename
+        try:
+            draw(scene, rng, image_size).save(target, format="PNG")
+        except OSError as exc:  # full or read-only disk: one line naming the file
+            raise write_error(target, exc) from exc
         sentids = list(range(next_sentid, next_sentid + len(texts)))
         next_sentid += len(texts)
         entries.append(

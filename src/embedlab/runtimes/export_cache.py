@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from embedlab._atomic import write_error
 from embedlab.errors import ResultsError
 
 #: Bumped when the layout or contents of an export folder change.
@@ -58,6 +59,8 @@ def cached_export(
         meta = json.dumps({**parts, "export_format": str(EXPORT_FORMAT)}, indent=1)
         (scratch / "meta.json").write_text(meta, encoding="utf-8")
         _publish(scratch, final)
+    except OSError as exc:  # a full or read-only disk while exporting: one line, no traceback
+        raise write_error(final, exc) from exc
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return final, True
