@@ -32,11 +32,11 @@ import argparse
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _bare_loop import floors_loop
 
 
 def _args() -> argparse.Namespace:
@@ -52,19 +52,6 @@ def _args() -> argparse.Namespace:
     p.add_argument("--min-seconds", type=float, default=10.0)
     p.add_argument("--rounds", type=int, default=1, help="alternating repetitions (median)")
     return p.parse_args()
-
-
-def floors_loop(call: Callable[[], object], args: argparse.Namespace) -> tuple[int, float]:
-    """Hand-written warm-up and timed loop: (calls, wall seconds) of the timed part."""
-    start, calls = time.perf_counter(), 0
-    while calls < args.warmup_iterations or time.perf_counter() - start < args.warmup_seconds:
-        call()
-        calls += 1
-    start, calls = time.perf_counter(), 0
-    while calls < args.min_iterations or time.perf_counter() - start < args.min_seconds:
-        call()
-        calls += 1
-    return calls, time.perf_counter() - start
 
 
 def bare_embed(encoder: Any, images: list[Any]) -> np.ndarray:

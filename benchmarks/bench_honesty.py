@@ -37,11 +37,10 @@ import argparse
 import statistics
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from _bare_loop import floors_loop
 
 CONFIGS = [(r, m, b) for r in ("torch", "onnxruntime") for m in ("image", "text") for b in (1, 32)]
 
@@ -58,19 +57,6 @@ def _args() -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, nargs="*", default=[1, 32])
     p.add_argument("--busy", action="store_true", help="spin a neighbour on one core")
     return p.parse_args()
-
-
-def floors_loop(call: Callable[[], object], args: argparse.Namespace) -> tuple[int, float]:
-    """Hand-written warm-up and timed loop: (calls, wall seconds) of the timed part."""
-    start, calls = time.perf_counter(), 0
-    while calls < args.warmup_iterations or time.perf_counter() - start < args.warmup_seconds:
-        call()
-        calls += 1
-    start, calls = time.perf_counter(), 0
-    while calls < args.min_iterations or time.perf_counter() - start < args.min_seconds:
-        call()
-        calls += 1
-    return calls, time.perf_counter() - start
 
 
 def _normalise(vectors: Any) -> np.ndarray:

@@ -120,22 +120,15 @@ def _rank_column(columns: Columns) -> NDArray[np.int64]:
     return _ranks(columns["rank"])
 
 
-METRICS.register(
-    MetricDef(
-        name="recall@K",
-        needs=("rank",),
-        per_query=lambda c, k: hit_at_k(_rank_column(c), int(k or 0)).astype(np.float64),
-        formula="R@K = mean_q [rank_q <= K] (hit rate of the best positive)",
-    )
-)
-METRICS.register(
-    MetricDef(
-        name="hit@K",
-        needs=("rank",),
-        per_query=lambda c, k: hit_at_k(_rank_column(c), int(k or 0)).astype(np.float64),
-        formula="hit@K = mean_q [rank_q <= K]",
-    )
-)
+def _hits(columns: Columns, k: int | None) -> NDArray[np.float64]:
+    return hit_at_k(_rank_column(columns), int(k or 0)).astype(np.float64)
+
+
+for _name, _formula in (
+    ("recall@K", "R@K = mean_q [rank_q <= K] (hit rate of the best positive)"),
+    ("hit@K", "hit@K = mean_q [rank_q <= K]"),
+):
+    METRICS.register(MetricDef(name=_name, needs=("rank",), per_query=_hits, formula=_formula))
 METRICS.register(
     MetricDef(
         name="mrr",
