@@ -70,8 +70,8 @@ def test_the_probe_sees_a_busy_neighbour() -> None:
     spin = "import time\nend = time.time() + 20\nwhile time.time() < end: pass"
     spinner = subprocess.Popen([sys.executable, "-c", spin])
     try:
-        time.sleep(0.3)
-        busy = probe_other_cores(0.5)
+        time.sleep(1.0)  # let the interpreter start and spin
+        busy = probe_other_cores(1.0)
     finally:
         spinner.kill()
         spinner.wait()
