@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import pytest
 from embedlab import _atomic
 from embedlab._atomic import ensure_writable_dir, write_text_atomic
 from embedlab.errors import ConfigError, ResultsError
+from tests.fixtures.full_disk import FullDiskFile
 
 
 @pytest.fixture
@@ -38,29 +38,7 @@ def _full_after(nbytes: int) -> object:
 
     def open_temp(folder: Path, name: str) -> tuple[BinaryIO, Path]:
         handle, tmp = real(folder, name)
-        written = 0
-
-        class Full:
-            def write(self, data: bytes) -> int:
-                nonlocal written
-                room = max(nbytes - written, 0)
-                handle.write(bytes(data)[:room])
-                written += min(room, len(data))
-                if len(data) > room:
-                    handle.flush()
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-                return len(data)
-
-            def __getattr__(self, attribute: str) -> object:
-                return getattr(handle, attribute)
-
-            def __enter__(self) -> Full:
-                return self
-
-            def __exit__(self, *exc: object) -> None:
-                handle.close()
-
-        return Full(), tmp  # type: ignore[return-value]
+        return FullDiskFile(handle, nbytes), tmp  # type: ignore[return-value]
 
     return open_temp
 

@@ -32,6 +32,7 @@ from embedlab.models.sources.fake import FAKE_SOURCE
 from embedlab.results.io import read_results
 from embedlab.results.lock import StaleLockWarning, lock_path, output_lock
 from embedlab.verbs.run import run
+from tests.fixtures.full_disk import FullDiskFile
 
 
 def _config(tmp_path: Path, data_dir: Path, out: Path | None = None, **over: Any) -> RunConfig:
@@ -448,22 +449,7 @@ def test_enospc_at_each_write_keeps_the_old_set(
         if len(seen) - 1 != failing:
             return handle, tmp
 
-        class Full:  # takes 4 bytes, then the disk is full
-            def write(self, data: bytes) -> int:
-                handle.write(bytes(data)[:4])
-                handle.flush()
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-            def __getattr__(self, attribute: str) -> object:
-                return getattr(handle, attribute)
-
-            def __enter__(self) -> Full:
-                return self
-
-            def __exit__(self, *exc: object) -> None:
-                handle.close()
-
-        return Full(), tmp  # type: ignore[return-value]
+        return FullDiskFile(handle, 4), tmp  # type: ignore[return-value]  # 4 bytes fit
 
     monkeypatch.setattr(_atomic, "_open_temp", open_temp)
     with pytest.raises(ResultsError) as info:
