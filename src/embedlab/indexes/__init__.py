@@ -1,0 +1,1 @@
+"""Vector indexes for the deployment study: one contract, backends in a registry."""
