@@ -3,20 +3,37 @@
 Problem: 25,010 captions x 5,000 images, D = 768, seeded random unit vectors; 4,990 images
 have 5 captions and 10 have 6 (exactly 25,010), in shuffled order. The timed region is
 ``rank_retrieval`` (all four protocols, one chunked GEMM pass) plus ``retrieval_metrics`` for
-each protocol; creating the embeddings is not timed. For context the script also times the
-bare float32 GEMM pass over the same chunks (the floor of any exact method).
+each protocol; creating the embeddings is not timed. It is compared with the bare float32 GEMM
+pass over the same chunks (the floor of any exact method): the two are timed alternately (one
+GEMM pass, one exact run, repeated), and the table gives ``ratio = exact / GEMM`` of the minima
+and of the medians. Target (issue 11): ratio <= 1.15.
+
+``dense_topk`` (BEIR, the index study's exact baseline) is timed the same way against the bare
+GEMM pass over its blocks: ``--topk-shape Q N D K`` (default 5000 queries x 100,000 documents x
+384, k = 100; ``--topk-shape 0 0 0 0`` skips it).
+
+Machine state: the 1-minute load average before and after, and during every timed call the CPU
+that *other* processes used on our CPUs (``embedlab.perf.machine.interference``, /proc/stat),
+reported as the median in cores; with another process busy the ratios are indicative only.
 
 Threads: ``--threads N`` sets ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and
 ``MKL_NUM_THREADS`` before numpy is imported, and also applies ``threadpoolctl`` limits when
-that package is installed. Without the flag the BLAS default (all cores) is used.
+that package is installed. Without the flag the BLAS default (all cores) is used. The bare
+GEMM pass runs each product on all BLAS threads; the exact pass (with ``threadpoolctl``) runs
+as many products at once, each on one BLAS thread (``embedlab.scoring._parallel``).
 
 Memory: tracemalloc peak (numpy reports its buffers to tracemalloc) and the RSS high-water
 mark growth (``/proc/self/status`` VmHWM after resetting it through ``/proc/self/clear_refs``;
 sampled VmRSS if that reset is not allowed), both relative to the state before a run.
 
+Published figure (idle machine, all cores)::
+
+    python benchmarks/bench_scoring.py --repeats 7 --chunk-mb 8 32 128
+
 Usage::
 
     python benchmarks/bench_scoring.py [--repeats 5] [--chunk-mb 8 32 128] [--threads 2]
+        [--topk-shape 5000 100000 384 100]
 """
 
 from __future__ import annotations
@@ -39,6 +56,14 @@ def _args() -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=5, help="timed runs per chunk size (>= 1)")
     p.add_argument("--chunk-mb", type=float, nargs="+", default=[32.0], help="chunk sizes, MB")
     p.add_argument("--threads", type=int, default=None, help="BLAS threads (default: all)")
+    p.add_argument(
+        "--topk-shape",
+        type=int,
+        nargs=4,
+        default=[5_000, 100_000, 384, 100],
+        metavar=("Q", "N", "D", "K"),
+        help="dense_topk problem (0 0 0 0: skip)",
+    )
     return p.parse_args()
 
 
@@ -50,6 +75,9 @@ if ARGS.threads is not None:
 import numpy as np  # noqa: E402  (after the thread variables)
 
 from embedlab.metrics.retrieval import retrieval_metrics  # noqa: E402
+from embedlab.perf.machine import cpu_snapshot, interference, load_average  # noqa: E402
+from embedlab.scoring import dense_topk as topk_module  # noqa: E402
+from embedlab.scoring._parallel import worker_count  # noqa: E402
 from embedlab.scoring.retrieval import RETRIEVAL_PROTOCOLS, rank_retrieval  # noqa: E402
 from embedlab.scoring.retrieval import rows_per_chunk as rows_for  # noqa: E402
 
@@ -76,6 +104,28 @@ def gemm_pass(text: np.ndarray, image: np.ndarray, chunk_mb: float) -> None:
     out, image_t = np.empty((step, image.shape[0]), dtype=np.float32), image.T
     for a in range(0, text.shape[0], step):
         np.matmul(text[a : a + step], image_t, out=out[: min(step, text.shape[0] - a)])
+
+
+def make_topk_data(n_q: int, n_docs: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(SEED + 1)
+    q = rng.standard_normal((n_q, dim), dtype=np.float32)
+    c = rng.standard_normal((n_docs, dim), dtype=np.float32)
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    c /= np.linalg.norm(c, axis=1, keepdims=True)
+    return q, c
+
+
+def topk_gemm_pass(q: np.ndarray, c: np.ndarray, k: int) -> None:
+    """The GEMM blocks of ``dense_topk`` (same block sizes), into one reused buffer."""
+    block_q = max(1, min(len(q), topk_module.QUERY_BLOCK))
+    wanted = int(topk_module.DEFAULT_CHUNK_MB * 2**20) // (4 * block_q)
+    block_c = min(len(c), max(k + 1, wanted))
+    buffer = np.empty(block_q * block_c, dtype=np.float32)
+    for lo in range(0, len(q), block_q):
+        rows = q[lo : lo + block_q]
+        for start in range(0, len(c), block_c):
+            docs = c[start : start + block_c]
+            np.matmul(rows, docs.T, out=buffer[: len(rows) * len(docs)].reshape(len(rows), -1))
 
 
 def _status_kb(field: str) -> int:
@@ -117,16 +167,33 @@ class _RssSampler:
         return self.peak
 
 
-def timings(fn: Callable[[], object], repeats: int) -> tuple[np.ndarray, np.ndarray]:
-    """Wall and CPU (all threads) seconds of ``repeats`` calls after one warm-up call."""
-    fn()  # warm-up: page faults, BLAS thread start
-    wall, cpu = [], []
+def alternate(
+    base: Callable[[], object], exact: Callable[[], object], repeats: int
+) -> dict[str, np.ndarray]:
+    """Wall seconds of ``base`` and ``exact`` called alternately ``repeats`` times each (after
+    one warm-up call of each), with CPU seconds of ``exact`` and other processes' cores."""
+    base(), exact()  # warm-up: page faults, BLAS thread start
+    out: dict[str, list[float]] = {"base": [], "exact": [], "cpu": [], "other": []}
     for _ in range(repeats):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return np.array(wall), np.array(cpu)
+        for name, fn in (("base", base), ("exact", exact)):
+            before, c0 = cpu_snapshot(), time.process_time()
+            fn()
+            after = cpu_snapshot()
+            out[name].append(after.wall - before.wall)
+            if name == "exact":
+                out["cpu"].append(time.process_time() - c0)
+            other = interference(before, after).other_cores
+            out["other"].append(float("nan") if other is None else other)
+    return {name: np.array(values) for name, values in out.items()}
+
+
+def _row(label: str, t: dict[str, np.ndarray], traced: float, rss: float) -> str:
+    base, exact = t["base"], t["exact"]
+    return (
+        f"| {label} | {base.min():.3f} | {exact.min():.3f} | {np.median(exact):.3f} "
+        f"| **{exact.min() / base.min():.3f}** | {np.median(exact) / np.median(base):.3f} "
+        f"| {t['cpu'].min():.3f} | {np.nanmedian(t['other']):.2f} | {traced:.0f} | {rss:.0f} |"
+    )
 
 
 def _limit_threads() -> Any:
@@ -145,29 +212,50 @@ def _blas_threads() -> str:
     return ",".join(f"{i['internal_api']}:{i['num_threads']}" for i in threadpool_info())
 
 
+_HEADER = (
+    "| {what} | GEMM pass min s | exact min s | exact median s | ratio (min) | ratio (median) "
+    "| exact CPU s (min) | other procs' cores (median) | tracemalloc peak MB | RSS growth MB |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def _retrieval_table() -> None:
+    text, image, cap = make_data()
+    print(f"## rank_retrieval + metrics: {N_CAPTIONS} captions x {N_IMAGES} images, D = {DIM}\n")
+    print(_HEADER.format(what="chunk MB (rows/chunk)"))
+    for chunk_mb in ARGS.chunk_mb:
+        run = partial(rank_and_score, text, image, cap, chunk_mb)
+        times = alternate(partial(gemm_pass, text, image, chunk_mb), run, ARGS.repeats)
+        traced, rss = peak_memory_mb(run)
+        print(_row(f"{chunk_mb:g} ({rows_for(N_IMAGES, chunk_mb)})", times, traced, rss))
+
+
+def _topk_table() -> None:
+    n_q, n_docs, dim, k = ARGS.topk_shape
+    if min(n_q, n_docs, dim, k) < 1:
+        return
+    q, c = make_topk_data(n_q, n_docs, dim)
+    chunk = topk_module.DEFAULT_CHUNK_MB
+    print(f"\n## dense_topk: {n_q} queries x {n_docs} documents, D = {dim}, k = {k}\n")
+    print(_HEADER.format(what="chunk MB"))
+    run = partial(topk_module.dense_topk, q, c, k)
+    times = alternate(partial(topk_gemm_pass, q, c, k), run, ARGS.repeats)
+    traced, rss = peak_memory_mb(run)
+    print(_row(f"{chunk:g}", times, traced, rss))
+
+
 def main() -> int:
     if ARGS.repeats < 1:
         sys.exit("--repeats must be >= 1")
     limiter = _limit_threads()
-    text, image, cap = make_data()
-    print(f"# {N_CAPTIONS} captions x {N_IMAGES} images, D = {DIM}; BLAS threads {_blas_threads()}")
-    print(f"# load average before: {os.getloadavg()[0]:.2f} (other processes skew timings)\n")
     print(
-        "| chunk MB | rows/chunk | GEMM pass min s | rank+metrics min s | median s | p90 s "
-        "| CPU s (min) | tracemalloc peak MB | RSS growth MB |"
+        f"# BLAS threads {_blas_threads()}; scoring threads {worker_count()}; "
+        f"load average before: {load_average()}"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for chunk_mb in ARGS.chunk_mb:
-        run = partial(rank_and_score, text, image, cap, chunk_mb)
-        gemm, _ = timings(partial(gemm_pass, text, image, chunk_mb), ARGS.repeats)
-        wall, cpu = timings(run, ARGS.repeats)
-        traced, rss = peak_memory_mb(run)
-        print(
-            f"| {chunk_mb:g} | {rows_for(N_IMAGES, chunk_mb)} | {gemm.min():.3f} "
-            f"| {wall.min():.3f} | {np.median(wall):.3f} | {np.quantile(wall, 0.9):.3f} "
-            f"| {cpu.min():.3f} | {traced:.0f} | {rss:.0f} |"
-        )
-    print(f"\n# load average after: {os.getloadavg()[0]:.2f}")
+    print("# ratio = exact / bare GEMM pass, timed alternately; target (issue 11) <= 1.15\n")
+    _retrieval_table()
+    _topk_table()
+    print(f"\n# load average after: {load_average()} (other processes skew timings)")
     if limiter is not None:
         limiter.restore_original_limits()
     return 0

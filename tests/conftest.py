@@ -37,7 +37,11 @@ from embedlab.core.telemetry import quiet_runtime_telemetry  # noqa: E402
 
 quiet_runtime_telemetry()
 
-pytest_plugins = ["tests.fixtures.tiny_models", "tests.fixtures.datasets"]
+pytest_plugins = [
+    "tests.fixtures.tiny_models",
+    "tests.fixtures.datasets",
+    "tests.fixtures.index_runs",
+]
 
 
 @pytest.fixture

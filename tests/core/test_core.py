@@ -27,3 +27,12 @@ def test_timestamps_are_utc_to_the_second() -> None:
     assert stamp.utcoffset() is not None and stamp.utcoffset().total_seconds() == 0
     assert stamp.microsecond == 0
     assert embedlab_version() != ""
+
+
+def test_available_ram_reads_memavailable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from embedlab.core.ram import available_ram_bytes
+
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal: 100 kB\nMemFree: 10 kB\nMemAvailable:  2048 kB\n")
+    assert available_ram_bytes(meminfo) == 2048 * 1024
+    assert (available_ram_bytes() or 0) > 0  # this machine's own /proc/meminfo (or psutil)

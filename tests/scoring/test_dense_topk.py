@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from embedlab.errors import ConfigError, DataError
+from embedlab.errors import ConfigError, DataError, ModelError
 from embedlab.scoring.dense_topk import dense_topk, descending_id_order
 
 
@@ -70,3 +70,33 @@ def test_errors() -> None:
         dense_topk(q, np.zeros((4, 3)), 0)
     with pytest.raises(DataError, match=r"tiebreak has shape \(2,\), expected \(4,\)"):
         dense_topk(q, np.zeros((4, 3)), 1, tiebreak=[0, 1])
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_any_thread_count_and_many_blocks_equal_full_sort(
+    threads: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", threads)
+    monkeypatch.setattr("embedlab.scoring.dense_topk.QUERY_BLOCK", 16)
+    monkeypatch.setattr("embedlab.scoring.dense_topk.TILE_BYTES", 256)  # a few rows per tile
+    q, c = integer_data(3, 50, 700, 5)
+    tb = np.random.default_rng(4).permutation(700).astype(np.int64)
+    for k, chunk_mb in ((1, 0.002), (30, 0.002), (30, 1.0), (700, 0.01)):
+        top = dense_topk(q, c, k, tiebreak=tb, chunk_mb=chunk_mb)
+        np.testing.assert_array_equal(top.indices, full_sort(q, c, k, tb), err_msg=f"{k=}")
+
+
+def test_equal_tiebreak_values_fall_back_to_the_lower_index() -> None:
+    c = np.ones((4, 2), dtype=np.float32)
+    top = dense_topk(np.ones((1, 2), dtype=np.float32), c, 4, tiebreak=[1, 0, 1, 0])
+    np.testing.assert_array_equal(top.indices, [[1, 3, 0, 2]])
+
+
+def test_non_finite_or_overflowing_embeddings_are_refused() -> None:
+    q = np.ones((2, 3), dtype=np.float32)
+    bad = np.ones((4, 3), dtype=np.float32)
+    bad[2, 1] = np.nan
+    with pytest.raises(ModelError, match="corpus embeddings have a NaN"):
+        dense_topk(q, bad, 2)
+    with pytest.raises(ModelError, match=r"query embeddings .*overflow float32"):
+        dense_topk(q * 1e20, np.ones((4, 3), dtype=np.float32), 2)

@@ -134,6 +134,13 @@ def _register_commands() -> None:
 
     app.command("report", cls=_Command)(report.report_command)
     app.command("leaderboard", cls=_Command)(leaderboard.leaderboard_command)
+    from embedlab.cli import deploy, index
+
+    app.command("index", cls=_Command)(index.index_command)
+    app.command("deploy", cls=_Command)(deploy.deploy_command)
+    from embedlab.cli import serve
+
+    app.command("serve", cls=_Command)(serve.serve_command)
 
 
 _register_commands()

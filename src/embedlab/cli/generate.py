@@ -21,6 +21,12 @@ def _beir(out: Path, size: int, seed: int, split: str) -> Path:
     return generate_beir_synthetic(out, n_subjects=size, seed=seed, split=split)
 
 
+def _docpages(out: Path, size: int, seed: int, split: str) -> Path:
+    from embedlab.data.docpages import generate_docpages
+
+    return generate_docpages(out, n_pages=size, seed=seed, split=split)
+
+
 def _shapes_sizes() -> tuple[int, int]:
     from embedlab.data.shapes_scene import max_scenes
 
@@ -31,6 +37,12 @@ def _beir_sizes() -> tuple[int, int]:
     from embedlab.data.beir_synthetic import SUBJECTS
 
     return 2, len(SUBJECTS)
+
+
+def _docpages_sizes() -> tuple[int, int]:
+    from embedlab.data.docpages import MAX_PAGES
+
+    return 2, MAX_PAGES
 
 
 class Generator(NamedTuple):
@@ -44,15 +56,21 @@ class Generator(NamedTuple):
 GENERATORS: dict[str, Generator] = {
     "shapes": Generator(_shapes, 200, _shapes_sizes),
     "beir-synthetic": Generator(_beir, 24, _beir_sizes),
+    "docpages": Generator(_docpages, 24, _docpages_sizes),
 }
 
 
 def generate_command(
-    kind: Annotated[str, typer.Argument(help="What to generate: shapes or beir-synthetic.")],
+    kind: Annotated[
+        str, typer.Argument(help="What to generate: shapes, beir-synthetic or docpages.")
+    ],
     out: Annotated[Path, typer.Option(help="Folder to write the dataset into.")],
     size: Annotated[
         int | None,
-        typer.Option(help="shapes: number of images (200); beir-synthetic: subjects (24)."),
+        typer.Option(
+            help="shapes: number of images (200); beir-synthetic: subjects (24); "
+            "docpages: pages (24)."
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed (the same seed gives identical files).")] = 0,
     split: Annotated[str, typer.Option(help="Split name written into the files.")] = "test",

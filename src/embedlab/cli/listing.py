@@ -2,7 +2,8 @@
 
 Sections: model sources, presets (bare names work as ``--model``), ``arch:`` configurations
 (random weights, speed only), runtimes, tasks (with their ``-T`` parameters), datasets (with
-their kind) and metrics. Nothing here is a hand-kept list: each section is a registry.
+their kind), metrics and index backends. Nothing here is a hand-kept list: each section is a
+registry.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def listing_lines() -> list[str]:
     lines.append("metrics (compare --metric; K is a positive integer):")
     for entry in METRICS.entries():
         lines.append(f"  {entry.name:<22} {entry.formula}")
+    from embedlab.indexes.base import INDEX_BACKENDS
+
+    lines.append("index backends (embedlab index --index NAME[:PARAM=VALUE,...]):")
+    for name in INDEX_BACKENDS.names():
+        lines.append(f"  {name:<22} {INDEX_BACKENDS.get(name).description}")
     return lines
 
 

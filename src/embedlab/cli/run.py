@@ -74,8 +74,23 @@ def run_command(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap generator.")] = 0,
     workers: Annotated[int, typer.Option(help="Threads decoding images ahead of the model.")] = 2,
     runtime: Annotated[
-        str, typer.Option(help="What runs the forward pass: torch, onnxruntime, openvino.")
+        str,
+        typer.Option(
+            help="What runs the forward pass: torch, onnxruntime, openvino, or an endpoint "
+            "http://HOST:PORT (with --api; text tasks only)."
+        ),
     ] = "torch",
+    api: Annotated[
+        str | None,
+        typer.Option(help="Endpoint runtime: the API it speaks, openai or tei (docs/http.md)."),
+    ] = None,
+    api_key_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Endpoint runtime: environment variable holding the API key (default: "
+            "EMBEDLAB_API_KEY, then OPENAI_API_KEY; the key is never written anywhere)."
+        ),
+    ] = None,
     dim: Annotated[
         int | None,
         typer.Option(help="Matryoshka: truncate embeddings to the first N dims, renormalise."),
@@ -85,6 +100,20 @@ def run_command(
     ] = None,
     document_prompt: Annotated[
         str | None, typer.Option(help="Override the model preset's document prompt ('' = none).")
+    ] = None,
+    query_instruction: Annotated[
+        str | None,
+        typer.Option(
+            help="Instruction-aware models (mllm:): the query instruction for every task, "
+            "instead of the recipe's per-task default."
+        ),
+    ] = None,
+    document_instruction: Annotated[
+        str | None,
+        typer.Option(
+            help="Instruction-aware models (mllm:): the document instruction, instead of the "
+            "recipe's default."
+        ),
     ] = None,
     classnames: Annotated[
         Path | None,
@@ -147,6 +176,7 @@ def run_command(
     from embedlab.cli._settings import build_config
     from embedlab.config.run import RunConfig
     from embedlab.report.terminal import render_run
+    from embedlab.runtimes.endpoint import endpoint_runtime
     from embedlab.verbs.run import run
 
     settings: dict[str, Any] = {
@@ -165,10 +195,13 @@ def run_command(
         "seed": seed,
         "workers": workers,
         "trust_remote_code": trust_remote_code,
-        "runtime": runtime,
+        "runtime": endpoint_runtime(runtime, api),
+        "api_key_env": api_key_env,
         "dim": dim,
         "query_prompt": query_prompt,
         "document_prompt": document_prompt,
+        "query_instruction": query_instruction,
+        "document_instruction": document_instruction,
         "classnames": classnames,
         "templates": templates,
         "task_params": _pairs(task_param or []),

@@ -41,7 +41,33 @@ def speed_command(
     model: ModelOpt,
     out: Annotated[Path, typer.Option(help="Folder for results.json and speed_samples.json.")],
     runtime: Annotated[
-        list[str] | None, typer.Option(help="torch | onnxruntime | openvino (repeatable).")
+        list[str] | None,
+        typer.Option(
+            help="torch | onnxruntime | openvino (repeatable), or an endpoint http://HOST:PORT "
+            "with --api: a load test (docs/http.md)."
+        ),
+    ] = None,
+    api: Annotated[
+        str | None, typer.Option(help="Endpoint runtimes: the API they speak, openai or tei.")
+    ] = None,
+    api_key_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Endpoint runtimes: environment variable holding the API key (default: "
+            "EMBEDLAB_API_KEY, then OPENAI_API_KEY; never written anywhere)."
+        ),
+    ] = None,
+    concurrency: Annotated[
+        list[int] | None,
+        typer.Option(
+            help="Load test, closed loop: requests in flight (repeatable; default 1, 4, 16)."
+        ),
+    ] = None,
+    rate: Annotated[
+        list[float] | None,
+        typer.Option(
+            help="Load test, open loop: Poisson arrivals at this many requests/s (repeatable)."
+        ),
     ] = None,
     precision: Annotated[
         list[str] | None, typer.Option(help="fp32 | bf16 | fp16 | int8 (repeatable).")
@@ -121,14 +147,23 @@ def speed_command(
         "min_seconds": min_seconds,
         "repeats": repeats,
     }
+    from embedlab.runtimes.endpoint import endpoint_runtime, looks_like_url
+
+    runtimes = runtime or ["torch"]
+    endpoints = any(looks_like_url(r) for r in runtimes)
+    if api is not None and not endpoints:
+        endpoint_runtime(runtimes[0], api)  # the error: --api without an endpoint
     config = _config(
         {
             "models": model,
             "out": out,
-            "runtimes": runtime or ["torch"],
+            "runtimes": [endpoint_runtime(r, api) if looks_like_url(r) else r for r in runtimes],
             "precisions": precision or ["fp32"],
             "batch_sizes": batch_size or [1, 32],
-            "modalities": modality or ["image", "text"],
+            "modalities": modality or (["text"] if endpoints else ["image", "text"]),
+            "concurrency": concurrency,
+            "rates": rate,
+            "api_key_env": api_key_env,
             "device": device,
             "threads": threads,
             **(QUICK if quick else floors),
@@ -148,7 +183,7 @@ def speed_command(
     print_speed(outcome, config.modalities)
     options = {"metric": metric, "task": task, "protocol": protocol,
                "modality": "image" if "image" in config.modalities else "text"}  # fmt: skip
-    if not outcome.reused:
+    if not outcome.reused and not any(row.load for row in outcome.result.rows):
         from embedlab.report.plots import plot_run
 
         typer.echo(plot_run(outcome.log, quality_rows, out, options))
@@ -156,13 +191,18 @@ def speed_command(
 
 def print_speed(outcome: Any, modalities: list[str]) -> None:
     """The tables, verdicts, notes, skipped cases and written files of a speed outcome."""
+    from embedlab.report.load_table import load_table
     from embedlab.report.speed import cold_start_table, machine_table, speed_table, split_table
 
     rows = outcome.result.rows
     if outcome.log.config.get("quick") or outcome.log.config.get("speed", {}).get("quick"):
         typer.echo("QUICK LOOK (--quick): rough figures; measure without --quick to compare\n")
-    typer.echo(speed_table(rows))
-    for table in (split_table(rows), cold_start_table(rows), machine_table(rows)):
+    load = load_table(rows)
+    tables = (load, machine_table(rows)) if load else (
+        speed_table(rows), split_table(rows), cold_start_table(rows), machine_table(rows)
+    )  # fmt: skip
+    typer.echo(tables[0])
+    for table in tables[1:]:
         if table:
             typer.echo(f"\n{table}")
     typer.echo("")

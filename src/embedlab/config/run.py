@@ -36,6 +36,9 @@ class RunConfig(BaseModel):
     precision: str | None = None
     device: str = "cpu"
     runtime: str = "torch"
+    #: Endpoint runtimes (``API+URL``): the environment variable holding the API key; the
+    #: key itself is never stored (not part of the results' identity).
+    api_key_env: str | None = None
     batch_size: int = Field(default=32, ge=1)
     workers: int = Field(default=2, ge=1)
     protocols: list[str] = []
@@ -45,6 +48,9 @@ class RunConfig(BaseModel):
     dim: int | None = Field(default=None, ge=1)
     query_prompt: str | None = None
     document_prompt: str | None = None
+    #: Instruction-aware models (``mllm:``): override the recipe's instructions for every task.
+    query_instruction: str | None = None
+    document_instruction: str | None = None
     classnames: Path | None = None
     templates: Path | None = None
     #: ``-T name=value``: any parameter a task declares (see :mod:`embedlab.tasks.params`).
@@ -63,6 +69,15 @@ class RunConfig(BaseModel):
         if value is not None and value not in PRECISIONS:
             raise ValueError(f"must be one of {', '.join(PRECISIONS)}")
         return value
+
+    @field_validator("runtime")
+    @classmethod
+    def _known_endpoint(cls, value: str) -> str:
+        """An endpoint runtime (``API+URL``) must name a known API and a plain URL."""
+        from embedlab.runtimes.endpoint import parse_endpoint
+
+        endpoint = parse_endpoint(value)
+        return value if endpoint is None else endpoint.runtime
 
     @property
     def resolved_precision(self) -> str:
@@ -85,6 +100,8 @@ RESULT_FIELDS = (
     "dim",
     "query_prompt",
     "document_prompt",
+    "query_instruction",
+    "document_instruction",
     "classnames",
     "templates",
     "task_params",

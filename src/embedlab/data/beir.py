@@ -18,14 +18,13 @@ is empty.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from embedlab.data.content import content_fingerprint
+from embedlab.data.jsonl_records import id_objects, nonblank_lines
 from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.errors import ConfigError, DataError
 
@@ -121,7 +120,7 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
     """``{query id: {doc id: grade}}`` from a BEIR qrels TSV with its header line."""
     qrels: dict[str, dict[str, int]] = {}
     header = True
-    for number, line in _lines(path):
+    for number, line in nonblank_lines(path):
         fields = line.split("\t") if "\t" in line else line.split()
         fields = [f.strip() for f in fields]
         if header:
@@ -149,23 +148,7 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
 
 def _records(path: Path, kind: str, allow_empty_text: bool) -> Iterator[tuple[int, dict[str, str]]]:
     """Validated ``{"_id", "title", "text"}`` of each line, with duplicate-id detection."""
-    seen: dict[str, int] = {}
-    for number, line in _lines(path):
-        try:
-            raw: Any = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-        if not isinstance(raw, dict):
-            raise DataError(f"{path}:{number}: expected a JSON object, got {type(raw).__name__}")
-        item_id = raw.get("_id")
-        if isinstance(item_id, bool) or not isinstance(item_id, (str, int)) or item_id == "":
-            raise DataError(f"{path}:{number}: field '_id' is missing or not a string/integer")
-        item_id = str(item_id)
-        if item_id in seen:
-            raise DataError(
-                f"{path}:{number}: duplicate {kind} _id {item_id!r} (first on line {seen[item_id]})"
-            )
-        seen[item_id] = number
+    for number, item_id, raw in id_objects(path, kind):
         text, title = raw.get("text"), raw.get("title") or ""
         if not isinstance(text, str) or (not allow_empty_text and not text.strip()):
             raise DataError(
@@ -175,20 +158,6 @@ def _records(path: Path, kind: str, allow_empty_text: bool) -> Iterator[tuple[in
         if not isinstance(title, str):
             raise DataError(f"{path}:{number}: field 'title' of {item_id!r} must be a string")
         yield number, {"_id": item_id, "title": title, "text": text}
-
-
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """``(1-based line number, line without newline)`` of the non-blank lines of ``path``."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                stripped = line.rstrip("\r\n")
-                if stripped.strip():
-                    yield number, stripped
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc}") from None
 
 
 def _require(path: Path) -> Path:

@@ -21,7 +21,9 @@ _HUB_SPLIT_FALLBACK = {"val": "validation", "validation": "val"}
 OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
 
 
-def open_rows(hub_id: str, split: str, *, purpose: str) -> Iterator[Mapping[str, Any]]:
+def open_rows(
+    hub_id: str, split: str, *, purpose: str, config: str | None = None
+) -> Iterator[Mapping[str, Any]]:
     """The rows of ``split`` of ``hub_id`` (a Hub id or a local folder) as dicts.
 
     A Hub id is only opened when the Hub answers a quick probe
@@ -32,6 +34,8 @@ def open_rows(hub_id: str, split: str, *, purpose: str) -> Iterator[Mapping[str,
         hub_id: Hub dataset id, local data folder, or a ``save_to_disk`` folder.
         split: split name; ``val``/``validation`` are tried as each other when missing.
         purpose: what the rows are for (``loading coco-karpathy``), for the messages.
+        config: the dataset's configuration (subset), e.g. ``corpus`` of a BEIR-style dataset;
+            for a ``save_to_disk`` folder, its subfolder of that name.
 
     Raises:
         MissingDependencyError: ``datasets`` is not installed.
@@ -40,7 +44,31 @@ def open_rows(hub_id: str, split: str, *, purpose: str) -> Iterator[Mapping[str,
     datasets = _import_datasets(purpose)
     if not Path(hub_id).exists():
         require_hub_dataset(hub_id, purpose)
-    return _read(datasets, hub_id, split)
+    return _read(datasets, hub_id, split, config)
+
+
+def config_names(hub_id: str, *, purpose: str) -> list[str]:
+    """The configurations (subsets) of ``hub_id`` (a Hub id or a local folder).
+
+    A ``save_to_disk`` folder has none (an empty list); its subfolders are not configurations.
+
+    Raises:
+        MissingDependencyError: ``datasets`` is not installed.
+        DataError: the Hub cannot be reached, or the dataset cannot be inspected.
+    """
+    datasets = _import_datasets(purpose)
+    local = Path(hub_id)
+    if not local.exists():
+        require_hub_dataset(hub_id, purpose)
+    elif (local / "state.json").is_file() or (local / "dataset_dict.json").is_file():
+        return []
+    try:
+        return [str(name) for name in datasets.get_dataset_config_names(hub_id)]
+    except Exception as exc:  # the library's own errors, network errors included
+        raise DataError(
+            f"{purpose}: could not list the subsets of the Hugging Face dataset {hub_id!r} "
+            f"({type(exc).__name__}: {exc}); check the id and your connection"
+        ) from None
 
 
 def require_hub_dataset(hub_id: str, purpose: str, local_hint: str = "the dataset's files") -> None:
@@ -54,15 +82,18 @@ def require_hub_dataset(hub_id: str, purpose: str, local_hint: str = "the datase
         )
 
 
-def _read(datasets: Any, hub_id: str, split: str) -> Iterator[Mapping[str, Any]]:
+def _read(
+    datasets: Any, hub_id: str, split: str, config: str | None = None
+) -> Iterator[Mapping[str, Any]]:
     try:
-        rows = _undecoded(datasets, _open(datasets, hub_id, split))
+        rows = _undecoded(datasets, _open(datasets, hub_id, split, config))
         yield from rows
     except DataError:
         raise
     except Exception as exc:  # the library's own errors, network errors included
+        subset = f" of subset {config!r}" if config else ""
         raise DataError(
-            f"could not read split {split!r} of the Hugging Face dataset {hub_id!r} "
+            f"could not read split {split!r}{subset} of the Hugging Face dataset {hub_id!r} "
             f"({type(exc).__name__}: {exc}); check the id and your connection, "
             "or pass --data-dir with the dataset's files"
         ) from None
@@ -76,17 +107,19 @@ def _import_datasets(purpose: str) -> Any:
     return datasets
 
 
-def _open(datasets: Any, hub_id: str, split: str) -> Any:
+def _open(datasets: Any, hub_id: str, split: str, config: str | None = None) -> Any:
     local = Path(hub_id)
+    if config and (local / config).is_dir():
+        local = local / config  # a save_to_disk folder per subset
     if (local / "state.json").is_file() or (local / "dataset_dict.json").is_file():
         return _from_disk(datasets, local, split)
     try:
-        return datasets.load_dataset(hub_id, split=split, streaming=True)
+        return datasets.load_dataset(hub_id, config, split=split, streaming=True)
     except ValueError as exc:
         fallback = _HUB_SPLIT_FALLBACK.get(split)
         if fallback is None or "split" not in str(exc).lower():
             raise
-        return datasets.load_dataset(hub_id, split=fallback, streaming=True)
+        return datasets.load_dataset(hub_id, config, split=fallback, streaming=True)
 
 
 def _from_disk(datasets: Any, folder: Path, split: str) -> Any:

@@ -6,6 +6,11 @@ the order given. The implementation decides about caching, batching, decoding, t
 progress. Ids are stable item ids; ``dataset`` names the cache entry (two tasks that embed the
 same images under the same dataset name share them).
 
+Tasks never name instructions: each declares its kind (``TaskDef.kind``) and the run hands it
+an Embedder bound to that kind (``EmbeddingProvider.for_task``), through which an
+instruction-aware model (``mllm:``) picks its query/document instructions
+(:mod:`embedlab.models.instructions`). A new Embedder method must be forwarded there too.
+
 Dense single-vector embeddings today; late-interaction models will add a multi-vector form (per
 item a ``(n_tokens, D)`` matrix) beside these methods without changing them.
 """

@@ -27,6 +27,13 @@ from embedlab.data.types import fingerprint_ids
 from embedlab.errors import EmbedlabError, ModelError, ResultsError
 from embedlab.models._torch_utils import parameter_count
 from embedlab.models.base import Encoder, ModelSpec, Role
+from embedlab.models.instructions import (
+    InstructedEncoder,
+    Instructions,
+    TaskKind,
+    resolve_instructions,
+    without_instruction_options,
+)
 from embedlab.models.provenance import model_details
 from embedlab.models.registry import get_source
 from embedlab.results.embedding_cache import (
@@ -38,6 +45,8 @@ from embedlab.results.embedding_cache import (
 )
 from embedlab.results.schema import EncodeTiming
 from embedlab.runtimes import RuntimeOptions, load_encoder
+from embedlab.runtimes.endpoint import text_only
+from embedlab.runtimes.loader import served_details
 
 if TYPE_CHECKING:
     from embedlab.core.progress import ProgressFactory
@@ -55,6 +64,8 @@ class EmbeddingProvider:
     workers: int = 2
     progress: ProgressFactory | None = None
     timings: list[EncodeTiming] = field(default_factory=list)
+    #: Endpoint runtimes: the environment variable holding the API key (never stored).
+    api_key_env: str | None = None
     _encoder: Encoder | None = field(default=None, init=False, repr=False)
     #: What was observed of the model: ``embedding_dim`` (every fill) and ``parameters`` (when
     #: it was loaded in this process with a torch module), for the run's environment.
@@ -62,6 +73,13 @@ class EmbeddingProvider:
 
     def __post_init__(self) -> None:
         self.fingerprint = get_source(self.spec).fingerprint(self.spec)
+        #: An endpoint runtime: what it serves (``/info``), recorded in the provenance.
+        self.endpoint = served_details(self.spec, self._options())
+        if self.endpoint is not None:  # what the endpoint serves is part of every cache key
+            self.fingerprint = f"{self.fingerprint}|{self.endpoint['identity']}"
+
+    def _options(self) -> RuntimeOptions:
+        return RuntimeOptions(cache_dir=self.cache_dir, api_key_env=self.api_key_env)
 
     @property
     def model(self) -> str:
@@ -69,57 +87,110 @@ class EmbeddingProvider:
         return self.spec.name
 
     def provenance(self) -> dict[str, Any]:
-        """``{"model": ..., **source.describe(spec)}`` (never loads the model)."""
-        return model_details(self.spec)
+        """``{"model": ..., **source.describe(spec)}`` (never loads the model); an endpoint
+        runtime adds ``endpoint``: its API, URL and ``/info`` fields."""
+        details = model_details(self.spec)
+        return details if self.endpoint is None else {**details, "endpoint": self.endpoint}
 
     @property
     def encoder(self) -> Encoder:
         """The loaded model (loaded on first use only)."""
         if self._encoder is None:
-            self._encoder = load_encoder(self.spec, RuntimeOptions(cache_dir=self.cache_dir))
+            self._encoder = load_encoder(self.spec, self._options())
             count = parameter_count(self._encoder)
             if count is not None:
                 self.model_info["parameters"] = count
         return self._encoder
 
+    def for_task(self, kind: TaskKind | None) -> TaskEmbedder:
+        """This provider as the :class:`Embedder` of a task of ``kind`` (its instructions)."""
+        return TaskEmbedder(self, kind)
+
+    def instructions(self, kind: TaskKind | None) -> Instructions | None:
+        """The instructions the model uses for tasks of ``kind`` (None: it takes none)."""
+        return resolve_instructions(self.spec, kind)
+
     def images(
-        self, dataset: str, ids: Sequence[str], paths: Sequence[Path]
+        self,
+        dataset: str,
+        ids: Sequence[str],
+        paths: Sequence[Path],
+        kind: TaskKind | None = None,
     ) -> NDArray[np.float32]:
-        """Embeddings of the images at ``paths`` (ids are their stable ids), ``(N, D)``."""
-        stamp = [f"{i}|{_file_stamp(p)}" for i, p in zip(ids, paths, strict=True)]
-        entry = self._entry("image", "document", dataset, fingerprint_ids(stamp), len(ids))
+        """Embeddings of the images at ``paths`` (ids are their stable ids), ``(N, D)``.
+
+        An instruction-aware model embeds them under the document instruction of ``kind``.
+        """
+        if self.endpoint is not None:  # refused before any work: the APIs carry text only
+            raise text_only(self.spec.runtime)
+        instructions = self.instructions(kind)
+        instruction = None if instructions is None else instructions.document
+        entry = self._entry(
+            "image", "document", dataset, image_items(ids, paths), len(ids), instruction
+        )
 
         def encode(batch: Sequence[Any]) -> NDArray[np.float32]:
-            return self.encoder.encode_images(batch)
+            return self._encode(batch, instruction, None)
 
         return self._fill(entry, dataset, "image", list(ids), list(paths), encode, load_image)
 
     def texts(
-        self, dataset: str, ids: Sequence[str], texts: Sequence[str], role: Role = "query"
+        self,
+        dataset: str,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        role: Role = "query",
+        kind: TaskKind | None = None,
     ) -> NDArray[np.float32]:
-        """Embeddings of ``texts`` in ``role`` (query/document prompts), ``(N, D)``."""
-        stamp = [f"{i}|{t}" for i, t in zip(ids, texts, strict=True)]
-        entry = self._entry("text", role, dataset, fingerprint_ids(stamp), len(ids))
+        """Embeddings of ``texts`` in ``role`` (query/document prompts), ``(N, D)``.
+
+        An instruction-aware model embeds them under the instruction of ``role`` for ``kind``.
+        """
+        instructions = self.instructions(kind)
+        instruction = None if instructions is None else instructions.of(role)
+        entry = self._entry("text", role, dataset, text_items(ids, texts), len(ids), instruction)
 
         def encode(batch: Sequence[Any]) -> NDArray[np.float32]:
-            return self.encoder.encode_texts(list(batch), role=role)
+            return self._encode(list(batch), instruction, role)
 
         return self._fill(entry, dataset, "text", list(ids), list(texts), encode, None)
 
+    def _encode(
+        self, batch: Sequence[Any], instruction: str | None, role: Role | None
+    ) -> NDArray[np.float32]:
+        """One batch: under ``instruction`` for an instruction-aware encoder, else as before."""
+        encoder = self.encoder
+        if instruction is not None and isinstance(encoder, InstructedEncoder):
+            vectors = encoder.encode_instructed(batch, instruction)
+            tokens = encoder.mean_tokens()
+            if tokens is not None:
+                self.model_info["tokens_per_item"] = round(tokens)
+            return vectors
+        if role is None:
+            return encoder.encode_images(batch)
+        return encoder.encode_texts(list(batch), role=role)
+
     def _entry(
-        self, modality: str, role: str, dataset: str, items: str, n: int
+        self,
+        modality: str,
+        role: str,
+        dataset: str,
+        items: str,
+        n: int,
+        instruction: str | None = None,
     ) -> ShardedEmbeddings:
-        parts = {
-            "model": self.spec.name,
-            "weights": self.fingerprint,
-            "precision": self.spec.precision,
-            "runtime": self.spec.runtime,
-            "modality": modality,
-            "role": role,
-            "dataset": dataset,
-            "items": items,
-        }
+        parts = self._entry_parts(modality, role, dataset, items, instruction)
         return open_entry(self.cache_dir, parts, n, SHARD_SIZE)
+
+    def _entry_parts(
+        self, modality: str, role: str, dataset: str, items: str, instruction: str | None
+    ) -> dict[str, str]:
+        """What keys the cache entry (also read by the cache-only ``embedding/cached.py``)."""
+        parts = cache_parts(self.spec, self.fingerprint, modality, role, dataset, items)
+        if instruction is not None:  # with/without an instruction never share vectors
+            parts["instruction"] = instruction
+            parts["model"] = without_instruction_options(self.spec.name)
+        return parts
 
     def _fill(
         self,
@@ -190,6 +261,65 @@ class EmbeddingProvider:
             out.append(vectors)
             advance(len(vectors))
         return np.concatenate(out, axis=0)
+
+
+@dataclass(frozen=True)
+class TaskEmbedder:
+    """An :class:`EmbeddingProvider` seen by one task: every call carries the task's kind."""
+
+    provider: EmbeddingProvider
+    kind: TaskKind | None
+
+    @property
+    def model(self) -> str:
+        """The model string."""
+        return self.provider.model
+
+    def images(
+        self, dataset: str, ids: Sequence[str], paths: Sequence[Path]
+    ) -> NDArray[np.float32]:
+        """The provider's images under this task's kind."""
+        return self.provider.images(dataset, ids, paths, kind=self.kind)
+
+    def texts(
+        self, dataset: str, ids: Sequence[str], texts: Sequence[str], role: Role = "query"
+    ) -> NDArray[np.float32]:
+        """The provider's texts under this task's kind."""
+        return self.provider.texts(dataset, ids, texts, role, kind=self.kind)
+
+    def provenance(self) -> dict[str, Any]:
+        """The provider's provenance, plus the resolved instructions of this task's kind."""
+        details = self.provider.provenance()
+        instructions = self.provider.instructions(self.kind)
+        return (
+            details if instructions is None else {**details, "instructions": instructions.record()}
+        )
+
+
+def cache_parts(
+    spec: ModelSpec, fingerprint: str, modality: str, role: str, dataset: str, items: str
+) -> dict[str, str]:
+    """What keys a cache entry (shared with the cache-only reader, embedding/cached.py)."""
+    return {
+        "model": spec.name,
+        "weights": fingerprint,
+        "precision": spec.precision,
+        "runtime": spec.runtime,
+        "modality": modality,
+        "role": role,
+        "dataset": dataset,
+        "items": items,
+    }
+
+
+def image_items(ids: Sequence[str], paths: Sequence[Path]) -> str:
+    """The item fingerprint of images: each id with its file's size and mtime."""
+    return fingerprint_ids([f"{i}|{_file_stamp(p)}" for i, p in zip(ids, paths, strict=True)])
+
+
+def text_items(ids: Sequence[str], texts: Sequence[str]) -> str:
+    """The item fingerprint of texts: each id with its text."""
+    return fingerprint_ids([f"{i}|{t}" for i, t in zip(ids, texts, strict=True)])
 
 
 def _prefetched(

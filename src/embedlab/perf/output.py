@@ -37,8 +37,9 @@ REGION_NOTES = {
 
 
 def _key(row: SpeedRow) -> tuple[str, ...]:
+    level = None if row.load is None else row.load.get("level")  # load tests: one per level
     return (row.model, row.runtime, row.precision, row.device, str(row.batch_size), row.modality,
-            str(row.threads))  # fmt: skip
+            str(row.threads), str(level))  # fmt: skip
 
 
 def speed_notes(config: SpeedConfig, result: SweepResult) -> list[str]:
@@ -147,7 +148,8 @@ def build_runlog(
 
 
 def _case_key(case: dict[str, Any]) -> tuple[str, ...]:
-    fields = ("model", "runtime", "precision", "device", "batch_size", "modality", "threads")
+    fields = ("model", "runtime", "precision", "device", "batch_size", "modality", "threads",
+              "load_level")  # fmt: skip
     return tuple(str(case.get(name)) for name in fields)
 
 
@@ -174,6 +176,7 @@ CSV_FIELDS = (
     "throughput", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "peak_rss_mib",
     "rounds", "throughput_min", "throughput_max", "cv", "p99_p50", "other_cores",
     "load_avg_1m", "unstable", "unstable_reason",
+    "load_mode", "load_level", "qps", "error_rate", "client_cores", "server_cores", "knee",
 )  # fmt: skip
 
 
@@ -191,6 +194,16 @@ def speed_csv(rows: list[SpeedRow]) -> str:
             "batch_size": row.batch_size, "unstable": row.unstable,
             "unstable_reason": row.unstable_reason or "",
         })  # fmt: skip
+        if row.load is not None:
+            line |= {
+                "load_mode": row.load.get("mode"),
+                "load_level": row.load.get("level"),
+                "client_cores": row.load.get("client_cores"),
+                "server_cores": row.load.get("server_cores"),
+                "knee": row.load.get("knee"),
+            }
+            if row.metric in ("qps", "error_rate"):
+                line[row.metric] = row.value
         column = {"throughput": "throughput", "latency_p50": "latency_p50_ms",
                   "latency_p90": "latency_p90_ms", "latency_p99": "latency_p99_ms",
                   "peak_rss": "peak_rss_mib"}.get(row.metric)  # fmt: skip

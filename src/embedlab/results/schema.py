@@ -104,6 +104,14 @@ class SpeedRow(_Frozen):
     see :mod:`embedlab.perf.stability`; ``machine``: the state of the machine while the case
     was timed (interference in cores, load average, usable CPUs, cgroup quota, governor, the
     thread settings in force, per-round throughputs), see :mod:`embedlab.perf.machine`.
+
+    Load-test rows (``embedlab speed`` against an endpoint, :mod:`embedlab.perf.load_test`)
+    have ``device`` ``remote``, ``batch_size`` = texts per request, ``timed_region``
+    ``request``, and the optional ``concurrency`` (closed loop: requests in flight) and
+    ``load`` (mode, level, offered rate, requests, errors by reason, client/server CPU in
+    cores, ``client_bound``, ``knee``); their metrics are ``throughput`` (items/s), ``qps``
+    (successful requests/s), ``latency_p50/p90/p99`` (ms per request), ``error_rate``
+    (fraction of requests) and ``client_cpu`` / ``server_cpu`` (cores).
     """
 
     model: str
@@ -121,6 +129,43 @@ class SpeedRow(_Frozen):
     unstable: bool | None = None
     unstable_reason: str | None = None
     machine: dict[str, Any] | None = None
+    concurrency: int | None = None
+    load: dict[str, Any] | None = None
+
+
+class IndexRow(_Frozen):
+    """One figure of ``embedlab index`` (or ``deploy``) for one index configuration.
+
+    ``metric`` names the figure: an end-task metric through the index (``recall@1``,
+    ``ndcg@10``..., a fraction, with its bootstrap CI, ``delta`` against exact search and the
+    paired test's ``p_value``), ``recall_vs_exact@K`` (ANN recall, tie-aware), or a cost:
+    ``build_time`` (``s``), ``index_bytes`` / ``bytes_per_vector`` (``B``, measured from the
+    serialised index), ``latency_p50`` / ``latency_p99`` (``ms``, single-query calls),
+    ``qps_batched`` (``queries/s``), ``peak_rss`` (``MiB``). ``scale_n`` is set on rows of the
+    synthetic scaling study (corpus size); ``source`` says ``measured`` or how a figure was
+    extrapolated; ``details`` holds fits, settings and machine state. Optional in RunLog.
+    """
+
+    model: str
+    task: str
+    protocol: str
+    index: str
+    backend: str
+    dim: int
+    metric: str
+    value: float
+    unit: str = ""
+    n: int = 0
+    k: int | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    delta: float | None = None
+    p_value: float | None = None
+    scale_n: int | None = None
+    source: str = "measured"
+    unstable: bool | None = None
+    unstable_reason: str | None = None
+    details: dict[str, Any] | None = None
 
 
 class RunLog(_Frozen):
@@ -136,6 +181,7 @@ class RunLog(_Frozen):
     datasets: list[DatasetInfo] = []
     metrics: list[MetricRow] = []
     speed: list[SpeedRow] = []
+    index: list[IndexRow] = []
     outcomes: list[OutcomeFile] = []
     timings: list[EncodeTiming] = []
     notes: list[str] = []

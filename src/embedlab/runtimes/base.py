@@ -41,6 +41,8 @@ class RuntimeOptions:
         exporter: ``dynamo`` (``torch.export``-based, the default) or ``torchscript`` (legacy
             tracing exporter, for models ``torch.export`` cannot capture).
         opset: ONNX opset of the export.
+        api_key_env: endpoint runtimes only: the environment variable holding the API key
+            (None: ``EMBEDLAB_API_KEY``, then ``OPENAI_API_KEY``); the key is never stored.
     """
 
     cache_dir: Path | None = None
@@ -48,6 +50,7 @@ class RuntimeOptions:
     compile: bool = False
     exporter: Exporter = "dynamo"
     opset: int = 18
+    api_key_env: str | None = None
 
     def exports_dir(self) -> Path:
         """``<cache_dir>/exports``."""

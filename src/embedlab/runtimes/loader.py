@@ -10,6 +10,7 @@ from embedlab.models.exportable import Exportable, TowerLayout
 from embedlab.models.matryoshka import MatryoshkaEncoder
 from embedlab.models.registry import get_source
 from embedlab.runtimes.base import RUNTIMES, RuntimeOptions
+from embedlab.runtimes.endpoint import HTTP_RUNTIME, parse_endpoint
 
 
 def load_encoder(spec: ModelSpec, options: RuntimeOptions | None = None) -> Encoder:
@@ -20,7 +21,8 @@ def load_encoder(spec: ModelSpec, options: RuntimeOptions | None = None) -> Enco
     exports or compiles it as that runtime needs.
 
     Args:
-        spec: the resolved model spec; ``spec.runtime`` names the runtime.
+        spec: the resolved model spec; ``spec.runtime`` names the runtime (an endpoint,
+            ``API+URL``, runs on the ``http`` runtime).
         options: cache folder for exports, threads, compile flag, exporter; defaults apply.
 
     Raises:
@@ -29,8 +31,19 @@ def load_encoder(spec: ModelSpec, options: RuntimeOptions | None = None) -> Enco
         MissingDependencyError: the runtime's package is not installed.
         BackendError: exporting or compiling failed.
     """
-    factory = RUNTIMES.get(spec.runtime)
-    return factory(spec, options or RuntimeOptions())
+    name = HTTP_RUNTIME if parse_endpoint(spec.runtime) is not None else spec.runtime
+    return RUNTIMES.get(name)(spec, options or RuntimeOptions())
+
+
+def served_details(spec: ModelSpec, options: RuntimeOptions | None = None) -> dict[str, str] | None:
+    """For an endpoint runtime, what it serves (``GET /info``): ``identity`` — what identifies
+    its outputs besides the weights fingerprint, for cache keys — and the recorded ``/info``
+    fields (:func:`embedlab.runtimes.http_runtime.served_details`); None for a local runtime."""
+    if parse_endpoint(spec.runtime) is None:
+        return None
+    from embedlab.runtimes import http_runtime
+
+    return http_runtime.served_details(spec, options or RuntimeOptions())
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,10 @@ split around a bracket ``lo_j <= tau_j <= hi_j`` that is known before the pass::
 Scores ``< lo_j`` are certainly ``< tau_j`` and are dropped. The bracket is checked against the
 exact ``tau_j`` at the end; a violation raises :class:`~embedlab.errors.BackendError` (it would
 mean the BLAS broke the float32 error bound), so the result is never silently wrong.
+
+Parallel use: each thread feeds its own counter (:meth:`DeferredColumnCount.fork`) and the
+counters are summed at the end (:meth:`DeferredColumnCount.absorb`); counts are sums, so the
+result does not depend on which thread saw which rows.
 """
 
 from __future__ import annotations
@@ -45,6 +49,16 @@ class DeferredColumnCount:
         self.above = np.zeros(lo.shape[0], dtype=np.int64)
         self._cols: list[NDArray[np.intp]] = []
         self._vals: list[NDArray[np.float32]] = []
+
+    def fork(self) -> DeferredColumnCount:
+        """An empty counter with the same bracket (for another thread)."""
+        return DeferredColumnCount(self.lo, self.hi)
+
+    def absorb(self, other: DeferredColumnCount) -> None:
+        """Add the counts and band scores of ``other`` (same bracket) to this counter."""
+        self.above += other.above
+        self._cols.extend(other._cols)
+        self._vals.extend(other._vals)
 
     def update(
         self, scores: NDArray[np.float32], buf_a: NDArray[np.bool_], buf_b: NDArray[np.bool_]

@@ -21,13 +21,25 @@ def _matrix(x: ArrayLike, what: str) -> NDArray[np.float32]:
 
 
 def _norms(
-    x: NDArray[np.float32], what: str, index: NDArray[np.intp] | None
+    x: NDArray[np.float32],
+    what: str,
+    index: NDArray[np.int64] | None,
+    pass_order: NDArray[np.int64] | None = None,
 ) -> NDArray[np.float64]:
-    """Row norms; a non-finite one means a NaN/inf entry or a float32 overflow."""
+    """Row norms ``sqrt(fl32(sum_k x_k^2))``; a non-finite one is a NaN/inf entry or overflow.
+
+    The error names the first bad row in pass order: row ``index[r]`` for the first bad ``r``,
+    or, with ``pass_order`` (the row of each pass position), the bad row that comes first in it.
+    """
     norms: NDArray[np.float64] = np.sqrt(np.einsum("ij,ij->i", x, x).astype(np.float64))
     bad = ~np.isfinite(norms)
     if bad.any():
         row = int(np.argmax(bad))
+        if pass_order is not None:
+            position = np.empty(pass_order.shape[0], dtype=np.int64)
+            position[pass_order] = np.arange(pass_order.shape[0])
+            rows = np.flatnonzero(bad)
+            row = int(rows[np.argmin(position[rows])])
         row = row if index is None else int(index[row])
         raise ModelError(
             f"{what} embedding {row} has a NaN or infinite value (or overflows float32); "
@@ -73,7 +85,10 @@ def prepare(
     *,
     first_only: bool,
 ) -> tuple[PassInput, NDArray[np.int64], NDArray[np.int64]]:
-    """Validate inputs and reorder captions: first captions (in image order), then the rest.
+    """Validate inputs and order the pass rows: first captions (in image order), then the rest.
+
+    With ``first_only`` only the first captions are kept (copied, ``Ni`` rows); otherwise the
+    caption matrix is not copied and the pass gathers its rows chunk by chunk.
 
     Returns:
         The pass input, ``order`` (original caption index of each row) and ``first_caption``.
@@ -88,13 +103,18 @@ def prepare(
     n_cap, n_img = text.shape[0], image.shape[0]
     img, first = _relevance(caption_image, first_caption, n_cap, n_img)
     order = first
-    if not first_only:
+    row_source: NDArray[np.intp] | None = None
+    if first_only:
+        text, img = text[order], img[order]
+        text_norm = _norms(text, "caption", order)
+    else:
         rest = np.ones(n_cap, dtype=np.bool_)
         rest[first] = False
         order = np.concatenate([first, np.flatnonzero(rest)])
-    text = text[order]
-    text_norm, image_norm = _norms(text, "caption", order), _norms(image, "image", None)
+        row_source = order.astype(np.intp)
+        text_norm = _norms(text, "caption", None, order)
+    image_norm = _norms(image, "image", None)
     if float(text_norm.max()) * float(image_norm.max()) * 1.01 >= _F32_MAX:
         raise ModelError("embedding norms are too large: their dot products overflow float32")
-    pass_input = PassInput(text, image, img[order], text_norm, image_norm)
+    pass_input = PassInput(text, image, img, row_source, text_norm, image_norm)
     return pass_input, order, first

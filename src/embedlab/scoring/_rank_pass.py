@@ -1,8 +1,9 @@
 """The one chunked GEMM pass behind :mod:`embedlab.scoring.retrieval` (internal).
 
-Rows are captions reordered so that rows ``0..Ni-1`` are the first captions (row ``j`` is the
+Pass rows are captions ordered so that rows ``0..Ni-1`` are the first captions (row ``j`` is the
 first caption of image ``j``) followed by the other captions. For each row chunk
-``S = T[a:b] @ V.T`` (float32, the only score values ever used):
+``S = T[a:b] @ V.T`` (float32, the only score values ever used; the chunk's caption rows are
+gathered into one buffer first, so the caption matrix is never copied whole):
 
 * row ranks (``t2i``): ``rank_c = #{i : S[c, i] >= S[c, img(c)]}``, which counts the positive
   itself once, so ``rank_c = 1 + #{negatives >= positive}``;
@@ -11,38 +12,68 @@ first caption of image ``j``) followed by the other captions. For each row chunk
   ``tau_j = max_{c in j} S[c, j]``) and the first ``Ni`` rows for ``i2t-symmetric``
   (threshold ``S[j, j]``).
 
-The brackets around each threshold come from float64 dot products of the positive pairs,
-``a_c ~= <T_c, V_img(c)>``, widened by ``margin_c = 2 * gamma_D * |T_c| * |V_img(c)|`` with
-``gamma_D = D u / (1 - D u)``, ``u = 2**-24``: any float32 dot product ``fl(s)`` obeys
-``|fl(s) - s| <= gamma_D * sum_k |T_ck V_jk| <= gamma_D |T_c| |V_j|`` whatever the summation
-order (the factor 2 is slack; the float64 ``a_c`` is accurate to ~1e-16 relative), so the exact
-GEMM threshold always lies inside the bracket (it is checked anyway).
+That element-wise work is done tile by tile (:mod:`embedlab.scoring._rank_tiles`). Threads
+(as many as the BLAS would use, :mod:`embedlab.scoring._parallel`): each thread takes whole
+chunks, computes the product on one BLAS thread and then processes its tiles, with its own
+buffers and column counters (summed at the end). Fallback when the BLAS cannot be limited
+(``threadpoolctl`` missing): one chunk at a time, product on all BLAS threads, its tiles spread
+over the threads. The brackets around each threshold come from :mod:`embedlab.scoring._bounds`.
+
+Chunks: balanced row ranges of at most ``rows_per_chunk`` rows that never straddle the
+first-caption block (the same GEMM shapes whatever the thread count or path, so the same values).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from embedlab.scoring._deferred import DeferredColumnCount, count_dtype
+from embedlab.scoring._bounds import bracket, margins, positive_estimates
+from embedlab.scoring._deferred import DeferredColumnCount
+from embedlab.scoring._parallel import (
+    Task,
+    TilePool,
+    row_blocks,
+    single_threaded_blas,
+    worker_count,
+)
+from embedlab.scoring._rank_tiles import RowTargets, TileWorker, tile_rows
 
-_U = 2.0**-24
-_TINY = 2.0**-149  # float32 subnormal spacing: absolute error of underflowing products
-_APPROX_BLOCK = 4096
+__all__ = ["PassInput", "PassOutput", "bracket", "run_pass"]
+
+_G = TypeVar("_G", bound=np.generic)
+#: Caption rows per gather task (768-dim float32: 0.75 MB).
+GATHER_ROWS = 256
 
 
 @dataclass(frozen=True)
 class PassInput:
-    """Validated, reordered inputs (see module docstring for the row order)."""
+    """Validated inputs.
+
+    Attributes:
+        text: caption embeddings, float32 C-contiguous, in *text order*.
+        image: image embeddings, float32 C-contiguous.
+        image_of_text: positive image of each text row.
+        row_source: text row of each pass row (module docstring); ``None`` = the same order.
+        text_norm: float32-computed norm of each text row (as float64).
+        image_norm: float32-computed norm of each image row (as float64).
+    """
 
     text: NDArray[np.float32]
     image: NDArray[np.float32]
-    image_of_row: NDArray[np.intp]
+    image_of_text: NDArray[np.intp]
+    row_source: NDArray[np.intp] | None
     text_norm: NDArray[np.float64]
     image_norm: NDArray[np.float64]
+
+    def in_pass_order(self, values: NDArray[_G]) -> NDArray[_G]:
+        """Per-text-row ``values`` reordered to pass rows."""
+        return values if self.row_source is None else values[self.row_source]
 
 
 @dataclass(frozen=True)
@@ -52,34 +83,6 @@ class PassOutput:
     row_ranks: NDArray[np.int64] | None
     i2t: NDArray[np.int64] | None
     i2t_symmetric: NDArray[np.int64] | None
-
-
-def positive_bounds(inp: PassInput) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Float64 positive scores ``a_c`` and error margins ``margin_c`` (module docstring)."""
-    n_rows, dim = inp.text.shape
-    approx = np.empty(n_rows, dtype=np.float64)
-    for a in range(0, n_rows, _APPROX_BLOCK):
-        b = min(a + _APPROX_BLOCK, n_rows)
-        pairs = inp.image[inp.image_of_row[a:b]]
-        approx[a:b] = np.einsum("ij,ij->i", inp.text[a:b], pairs, dtype=np.float64)
-    gamma = dim * _U / (1.0 - dim * _U)
-    margin = 2.0 * gamma * inp.text_norm * inp.image_norm[inp.image_of_row] + 2.0 * dim * _TINY
-    return approx, margin
-
-
-def bracket(
-    approx: NDArray[np.float64], margin: NDArray[np.float64]
-) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """Float32 ``[lo, hi]`` with ``lo <= approx - margin`` and ``hi >= approx + margin``."""
-    lo = np.nextafter((approx - margin).astype(np.float32), np.float32(-np.inf))
-    hi = np.nextafter((approx + margin).astype(np.float32), np.float32(np.inf))
-    return lo, hi
-
-
-def _max_per_image(values: NDArray[np.float64], inp: PassInput) -> NDArray[np.float64]:
-    out = np.full(inp.image.shape[0], -np.inf)
-    np.maximum.at(out, inp.image_of_row, values)
-    return out
 
 
 def _chunks(n_first: int, n_rows: int, step: int) -> Iterator[tuple[int, int]]:
@@ -96,53 +99,76 @@ def _chunks(n_first: int, n_rows: int, step: int) -> Iterator[tuple[int, int]]:
             )
 
 
-@dataclass
-class _Work:
-    """Buffers and accumulators of one pass."""
-
-    positive: NDArray[np.float32]
-    row_ranks: NDArray[np.int64] | None
-    col_i2t: DeferredColumnCount | None
-    col_sym: DeferredColumnCount | None
-    mask_a: NDArray[np.bool_]
-    mask_b: NDArray[np.bool_]
+def _max_per_image(
+    values: NDArray[np.float64], image_of_row: NDArray[np.intp], n_img: int
+) -> NDArray[np.float64]:
+    out = np.full(n_img, -np.inf)
+    np.maximum.at(out, image_of_row, values)
+    return out
 
 
-def _score_chunk(s: NDArray[np.float32], a: int, inp: PassInput, work: _Work) -> None:
-    """Row ranks of chunk ``s`` (rows ``a..a+len(s)-1``), then feed it to the column counts."""
-    n, n_img = s.shape
-    local, cols = np.arange(n), inp.image_of_row[a : a + n]
-    pos = s[local, cols]
-    work.positive[a : a + n] = pos
-    mask_a, mask_b = work.mask_a[:n], work.mask_b[:n]
-    if work.row_ranks is not None:
-        np.greater_equal(s, pos[:, None], out=mask_a)
-        counts = np.add.reduce(mask_a.view(np.uint8), axis=1, dtype=count_dtype(n_img))
-        work.row_ranks[a : a + n] = counts
-    s[local, cols] = -np.inf
-    if work.col_i2t is not None:
-        work.col_i2t.update(s, mask_a, mask_b)
-    if work.col_sym is not None and a < n_img:
-        work.col_sym.update(s, mask_a, mask_b)
-
-
-def _start(inp: PassInput, step: int, *, rows: bool, i2t: bool, symmetric: bool) -> _Work:
-    n_rows, n_img = inp.text.shape[0], inp.image.shape[0]
-    approx, margin = positive_bounds(inp)
+def _counters(
+    inp: PassInput, pool: TilePool, *, i2t: bool, symmetric: bool
+) -> tuple[DeferredColumnCount | None, DeferredColumnCount | None]:
+    """Column counters with their brackets (:mod:`embedlab.scoring._bounds`)."""
+    if not (i2t or symmetric):
+        return None, None
+    approx_text = positive_estimates(inp.text, inp.image, inp.image_of_text, pool)
+    approx = inp.in_pass_order(approx_text).astype(np.float64)
+    image_of_row = inp.in_pass_order(inp.image_of_text)
+    norms = inp.in_pass_order(inp.text_norm)
+    margin = margins(norms, inp.image_norm[image_of_row], inp.text.shape[1])
+    n_img = inp.image.shape[0]
     col_i2t = col_sym = None
     if i2t:
-        by_image = _max_per_image(approx, inp), _max_per_image(margin, inp)
+        by_image = (
+            _max_per_image(approx, image_of_row, n_img),
+            _max_per_image(margin, image_of_row, n_img),
+        )
         col_i2t = DeferredColumnCount(*bracket(*by_image))
     if symmetric:
         col_sym = DeferredColumnCount(*bracket(approx[:n_img], margin[:n_img]))
-    return _Work(
-        positive=np.empty(n_rows, dtype=np.float32),
-        row_ranks=np.empty(n_rows, dtype=np.int64) if rows else None,
-        col_i2t=col_i2t,
-        col_sym=col_sym,
-        mask_a=np.empty((step, n_img), dtype=np.bool_),
-        mask_b=np.empty((step, n_img), dtype=np.bool_),
-    )
+    return col_i2t, col_sym
+
+
+def _workers(
+    n: int,
+    rows: int,
+    n_img: int,
+    targets: RowTargets,
+    counters: tuple[DeferredColumnCount | None, DeferredColumnCount | None],
+) -> list[TileWorker]:
+    """One worker per thread; thread 0 uses ``counters`` themselves, the others forks."""
+    col_i2t, col_sym = counters
+    out = [TileWorker(rows, n_img, targets, col_i2t, col_sym)]
+    for _ in range(1, n):
+        fork_i2t = None if col_i2t is None else col_i2t.fork()
+        fork_sym = None if col_sym is None else col_sym.fork()
+        out.append(TileWorker(rows, n_img, targets, fork_i2t, fork_sym))
+    return out
+
+
+def _score_tile(
+    workers: list[TileWorker], scores: NDArray[np.float32], row0: int, a: int, b: int, thread: int
+) -> None:
+    workers[thread].score(scores[a:b], row0 + a)
+
+
+def _gather(
+    inp: PassInput, rows: NDArray[np.intp], out: NDArray[np.float32], a: int, b: int, _t: int
+) -> None:
+    np.take(inp.text, rows[a:b], axis=0, out=out[a:b], mode="clip")  # rows are valid
+
+
+def _gather_tasks(
+    inp: PassInput, chunk: tuple[int, int], out: NDArray[np.float32] | None
+) -> list[Task]:
+    """Tasks copying the caption rows of pass rows ``chunk`` into ``out`` (if rows are gathered)."""
+    if inp.row_source is None or out is None:
+        return []
+    rows = inp.row_source[chunk[0] : chunk[1]]
+    blocks = row_blocks(chunk[1] - chunk[0], GATHER_ROWS)
+    return [partial(_gather, inp, rows, out, a, b) for a, b in blocks]
 
 
 def run_pass(
@@ -150,26 +176,113 @@ def run_pass(
 ) -> PassOutput:
     """Score all rows against all images once, chunk by chunk, and return the requested ranks.
 
-    Working memory: ``rows_per_chunk * Ni * 6`` bytes (float32 scores and two boolean masks)
-    plus the kept band scores (12 bytes each, a small fraction of ``Nc * Ni``).
+    Working memory per thread: ``rows_per_chunk * (4 Ni + 4 D)`` bytes (float32 scores and
+    gathered caption rows) and ``t * Ni * 2`` bytes of masks for tiles of ``t`` rows, plus the
+    kept band scores (12 bytes each, a small fraction of ``Nc * Ni``); the fallback (module
+    docstring) holds one chunk in all.
     """
-    n_rows, n_img = inp.text.shape[0], inp.image.shape[0]
+    n_img = inp.image.shape[0]
+    n_rows = inp.text.shape[0] if inp.row_source is None else inp.row_source.shape[0]
     step = max(1, min(rows_per_chunk, n_rows))
-    work = _start(inp, step, rows=rows, i2t=i2t, symmetric=symmetric)
-    scores = np.empty((step, n_img), dtype=np.float32)
-    image_t = inp.image.T
-    for a, b in _chunks(n_img, n_rows, step):
-        _score_chunk(np.matmul(inp.text[a:b], image_t, out=scores[: b - a]), a, inp, work)
-    col_i2t, col_sym = work.col_i2t, work.col_sym
+    targets = RowTargets(
+        image_of_row=inp.in_pass_order(inp.image_of_text),
+        positive=np.empty(n_rows, dtype=np.float32),
+        row_ranks=np.empty(n_rows, dtype=np.int64) if rows else None,
+        n_first=n_img,
+    )
+    chunks = list(_chunks(n_img, n_rows, step))
+    with TilePool(worker_count()) as pool:
+        counters = _counters(inp, pool, i2t=i2t, symmetric=symmetric)
+        workers = _workers(pool.n_threads, tile_rows(n_img), n_img, targets, counters)
+        with single_threaded_blas() as whole_chunks:
+            if whole_chunks:
+                _chunk_parallel(inp, chunks, step, pool, workers)
+        if not whole_chunks:
+            _tile_parallel(inp, chunks, step, pool, workers)
+    col_i2t, col_sym = counters
+    for w in workers[1:]:
+        if col_i2t is not None and w.col_i2t is not None:
+            col_i2t.absorb(w.col_i2t)
+        if col_sym is not None and w.col_sym is not None:
+            col_sym.absorb(w.col_sym)
     return PassOutput(
-        row_ranks=work.row_ranks,
-        i2t=None if col_i2t is None else 1 + col_i2t.counts(_tau_i2t(work.positive, inp)),
-        i2t_symmetric=None if col_sym is None else 1 + col_sym.counts(work.positive[:n_img]),
+        row_ranks=targets.row_ranks,
+        i2t=None if col_i2t is None else 1 + col_i2t.counts(_tau_i2t(targets, n_img)),
+        i2t_symmetric=None if col_sym is None else 1 + col_sym.counts(targets.positive[:n_img]),
     )
 
 
-def _tau_i2t(positive: NDArray[np.float32], inp: PassInput) -> NDArray[np.float32]:
+class _ChunkBuffers:
+    """One thread's score chunk and gathered caption rows (``None`` when rows are in order)."""
+
+    def __init__(self, inp: PassInput, step: int) -> None:
+        self.scores = np.empty((step, inp.image.shape[0]), dtype=np.float32)
+        self.gathered = None
+        if inp.row_source is not None:
+            self.gathered = np.empty((step, inp.text.shape[1]), dtype=np.float32)
+
+    def product(self, inp: PassInput, a: int, b: int) -> NDArray[np.float32]:
+        """``S = T[a:b] @ V.T`` for pass rows ``a..b-1``, in :attr:`scores`."""
+        if self.gathered is None or inp.row_source is None:
+            source = inp.text[a:b]
+        else:
+            source = self.gathered[: b - a]
+            np.take(inp.text, inp.row_source[a:b], axis=0, out=source, mode="clip")
+        return np.matmul(source, inp.image.T, out=self.scores[: b - a])
+
+
+def _whole_chunk(
+    inp: PassInput,
+    buffers: list[_ChunkBuffers],
+    workers: list[TileWorker],
+    a: int,
+    b: int,
+    thread: int,
+) -> None:
+    chunk = buffers[thread].product(inp, a, b)
+    for t0, t1 in row_blocks(b - a, workers[thread].rows):
+        workers[thread].score(chunk[t0:t1], a + t0)
+
+
+def _chunk_parallel(
+    inp: PassInput,
+    chunks: list[tuple[int, int]],
+    step: int,
+    pool: TilePool,
+    workers: list[TileWorker],
+) -> None:
+    """Each thread takes whole chunks: product (one BLAS thread), then its tiles."""
+    buffers = [_ChunkBuffers(inp, step) for _ in range(min(pool.n_threads, len(chunks)))]
+    pool.run([partial(_whole_chunk, inp, buffers, workers, a, b) for a, b in chunks])
+
+
+def _tile_parallel(
+    inp: PassInput,
+    chunks: list[tuple[int, int]],
+    step: int,
+    pool: TilePool,
+    workers: list[TileWorker],
+) -> None:
+    """One chunk at a time: product on all BLAS threads, then its tiles on all pool threads."""
+    scores = np.empty((step, inp.image.shape[0]), dtype=np.float32)
+    gathered = None
+    if inp.row_source is not None:
+        gathered = np.empty((step, inp.text.shape[1]), dtype=np.float32)
+    pool.run(_gather_tasks(inp, chunks[0], gathered))
+    image_t, tile = inp.image.T, workers[0].rows
+    for k, (a, b) in enumerate(chunks):
+        source = inp.text[a:b] if gathered is None else gathered[: b - a]
+        chunk = np.matmul(source, image_t, out=scores[: b - a])
+        tasks: list[Task] = [
+            partial(_score_tile, workers, chunk, a, t0, t1) for t0, t1 in row_blocks(b - a, tile)
+        ]
+        if k + 1 < len(chunks):  # the GEMM has read ``gathered``: refill it meanwhile
+            tasks += _gather_tasks(inp, chunks[k + 1], gathered)
+        pool.run(tasks)
+
+
+def _tau_i2t(targets: RowTargets, n_img: int) -> NDArray[np.float32]:
     """Exact i2t thresholds: ``tau_j = max`` of the GEMM positive scores of image ``j``."""
-    tau = np.full(inp.image.shape[0], -np.inf, dtype=np.float32)
-    np.maximum.at(tau, inp.image_of_row, positive)
+    tau = np.full(n_img, -np.inf, dtype=np.float32)
+    np.maximum.at(tau, targets.image_of_row, targets.positive)
     return tau

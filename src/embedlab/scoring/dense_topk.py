@@ -2,15 +2,18 @@
 
 The score of query ``q`` and document ``d`` is the float32 dot product ``s(q, d) = <Q_q, C_d>``
 (the cosine for unit vectors). Documents are ranked by ``s`` descending; **ties** are broken by
-``tiebreak[d]`` ascending (a total order given by the caller; default: the document index). With
-``tiebreak = descending_id_order(ids)`` this is trec_eval's order: score descending, then
-document id descending (byte order of the UTF-8 ids = code-point order of Python strings).
+``tiebreak[d]`` ascending (a total order given by the caller; default: the document index; equal
+tiebreak values fall back to the lower index). With ``tiebreak = descending_id_order(ids)`` this
+is trec_eval's order: score descending, then document id descending (byte order of the UTF-8
+ids = code-point order of Python strings).
 
 Memory: queries are taken in blocks of at most ``QUERY_BLOCK`` rows and the corpus in column
-blocks sized so that one block of scores holds about ``chunk_mb`` MB of float32 (plus the
-``argpartition`` indices: about 3 x ``chunk_mb`` in all); per query only a running top-k is kept,
-merged with each block's top-k candidates (``argpartition``, then an exact fix-up of rows whose
-k-th score is tied). A 1M-document corpus never materialises a ``Q x N`` matrix.
+blocks sized so that one block of scores holds about ``chunk_mb`` MB of float32 (one buffer,
+reused); per query only a running top-k is kept (:mod:`embedlab.scoring._topk_merge`: after the
+first block only scores ``>=`` the current k-th best are looked at, so most of each block costs
+one comparison). That work runs in row tiles on the BLAS's thread count
+(:mod:`embedlab.scoring._parallel`), with a boolean mask of one tile per thread. A 1M-document
+corpus never materialises a ``Q x N`` matrix.
 
 Exactness: the result is the exact top-k of the float32 scores computed here. A BLAS may round
 one dot product differently for different block shapes (sub-ulp), so near-ties can depend on
@@ -21,15 +24,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from embedlab.errors import ConfigError, DataError
+from embedlab.errors import ConfigError, DataError, ModelError
+from embedlab.scoring._parallel import TilePool, row_blocks, worker_count
+from embedlab.scoring._topk_merge import RunningTopK, tie_keys
 
 QUERY_BLOCK = 1024
 DEFAULT_CHUNK_MB = 96.0
+#: Bytes of float32 scores per row tile of the merge (a few MB: one comparison pass each).
+TILE_BYTES = 4 * 2**20
+_F32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -79,58 +87,78 @@ def dense_topk(
         raise DataError(f"query {q.shape} and corpus {c.shape} embeddings do not match")
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 or chunk_mb <= 0:
         raise ConfigError(f"top-k needs k >= 1 and chunk_mb > 0, got k={k!r}, {chunk_mb=}")
+    _check_finite(q, c)
     n = c.shape[0]
     tb = np.arange(n, dtype=np.int64) if tiebreak is None else np.asarray(tiebreak, np.int64)
     if tb.shape != (n,):
         raise DataError(f"tiebreak has shape {tb.shape}, expected ({n},)")
     k = min(int(k), n)
+    tie_key = tie_keys(tb)
     indices = np.zeros((q.shape[0], k), dtype=np.int64)
     scores = np.zeros((q.shape[0], k), dtype=np.float32)
     block_q = max(1, min(q.shape[0], QUERY_BLOCK))
-    block_c = max(k + 1, int(chunk_mb * 2**20) // (4 * block_q))
-    for lo in range(0, q.shape[0], block_q):
-        best_i, best_s = _query_block(q[lo : lo + block_q], c, k, tb, block_c)
-        indices[lo : lo + block_q], scores[lo : lo + block_q] = best_i, best_s
+    block_c = min(n, max(k + 1, int(chunk_mb * 2**20) // (4 * block_q)))
+    buffer = np.empty(block_q * block_c, dtype=np.float32)
+    with TilePool(worker_count()) as pool:
+        tile = max(1, min(block_q, TILE_BYTES // (4 * block_c)))
+        masks = [np.empty(tile * block_c, dtype=np.bool_) for _ in range(pool.n_threads)]
+        for lo in range(0, q.shape[0], block_q):
+            best = RunningTopK(min(block_q, q.shape[0] - lo), k, tie_key)
+            _query_block(q[lo : lo + block_q], c, best, block_c, buffer, pool, masks, tile)
+            indices[lo : lo + block_q], scores[lo : lo + block_q] = best.indices, best.scores
     return TopK(indices=indices, scores=scores)
 
 
+def _check_finite(q: NDArray[np.float32], c: NDArray[np.float32]) -> None:
+    """Raise ModelError unless every score is finite.
+
+    ``fl32(|x|^2)`` is finite for every row exactly when no entry is NaN/inf and no square sum
+    overflows; then ``max|q| * max|c| * 1.01 < FLT_MAX`` rules out an overflowing dot product.
+    """
+    largest = []
+    for x, what in ((q, "query"), (c, "corpus")):
+        squares = np.einsum("ij,ij->i", x, x)
+        if not np.isfinite(squares).all():
+            raise ModelError(
+                f"{what} embeddings have a NaN or infinite value (or overflow float32); "
+                "check the model output"
+            )
+        largest.append(float(np.sqrt(squares.max(initial=0.0))))
+    if largest[0] * largest[1] * 1.01 >= _F32_MAX:
+        raise ModelError("embedding norms are too large: their dot products overflow float32")
+
+
 def _query_block(
-    q: NDArray[np.float32], c: NDArray[np.float32], k: int, tb: NDArray[np.int64], block_c: int
-) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-    best_i = np.zeros((q.shape[0], 0), dtype=np.int64)
-    best_s = np.zeros((q.shape[0], 0), dtype=np.float32)
+    q: NDArray[np.float32],
+    c: NDArray[np.float32],
+    best: RunningTopK,
+    block_c: int,
+    buffer: NDArray[np.float32],
+    pool: TilePool,
+    masks: list[NDArray[np.bool_]],
+    tile: int,
+) -> None:
+    """Merge every corpus block into ``best`` (rows of ``q``)."""
     for lo in range(0, c.shape[0], block_c):
-        block = q @ c[lo : lo + block_c].T
-        cand = _candidates(block, k, tb[lo : lo + block_c])
-        cand_s = np.take_along_axis(block, cand, axis=1)
-        best_i, best_s = _best(
-            np.concatenate([best_i, cand + lo], axis=1),
-            np.concatenate([best_s, cand_s], axis=1),
-            k,
-            tb,
+        docs = c[lo : lo + block_c]
+        block = np.matmul(
+            q, docs.T, out=buffer[: q.shape[0] * docs.shape[0]].reshape(-1, len(docs))
         )
-    return best_i, best_s
+        tasks = [
+            partial(_merge_tile, best, block, lo, masks, a, b)
+            for a, b in row_blocks(q.shape[0], tile)
+        ]
+        pool.run(tasks)
+        best.filled = True
 
 
-def _candidates(block: NDArray[np.float32], k: int, tb: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Column indices of each row's top-k in ``block`` under (score desc, tiebreak asc)."""
-    width = block.shape[1]
-    if width <= k:
-        every: NDArray[np.int64] = np.tile(np.arange(width, dtype=np.int64), (block.shape[0], 1))
-        return every
-    part = np.argpartition(block, width - k, axis=1)[:, width - k :].astype(np.int64)
-    kth = np.take_along_axis(block, part, axis=1).min(axis=1)
-    tied = np.flatnonzero((block >= kth[:, None]).sum(axis=1) > k)
-    for row in tied:  # more candidates reach the k-th score than fit: decide by tiebreak
-        cols = np.flatnonzero(block[row] >= kth[row])
-        keep = np.lexsort((tb[cols], -block[row, cols]))[:k]
-        part[row] = cols[keep]
-    return part
-
-
-def _best(
-    idx: NDArray[np.int64], sc: NDArray[np.float32], k: int, tb: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-    """Rows of ``(idx, sc)`` sorted by (score desc, tiebreak asc), first ``k`` kept."""
-    order: NDArray[Any] = np.lexsort((tb[idx], -sc), axis=1)[:, :k]
-    return np.take_along_axis(idx, order, axis=1), np.take_along_axis(sc, order, axis=1)
+def _merge_tile(
+    best: RunningTopK,
+    block: NDArray[np.float32],
+    first_doc: int,
+    masks: list[NDArray[np.bool_]],
+    a: int,
+    b: int,
+    thread: int,
+) -> None:
+    best.update(block[a:b], first_doc, a, masks[thread])

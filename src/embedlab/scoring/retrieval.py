@@ -23,9 +23,11 @@ differently for different chunk shapes (within the float32 error bound), so rank
 sub-ulp near-ties may depend on ``chunk_mb`` (OpenBLAS: only for chunks of 1 or 2 rows).
 
 Memory stays bounded: captions are scored in row chunks of about ``chunk_mb`` MB of float32
-scores (plus 2 bytes per score of masks); the Nc × Ni matrix is never stored. Column-wise
-ranks, whose thresholds are known only after the last chunk, are made exact by a bracket
-around each threshold (see :mod:`embedlab.scoring._rank_pass`).
+scores (plus the chunk's caption rows, ``4 D`` bytes each, and about 0.5 MB of masks per
+thread); the Nc × Ni matrix is never stored. Column-wise ranks, whose thresholds are known only
+after the last chunk, are made exact by a bracket around each threshold (see
+:mod:`embedlab.scoring._rank_pass`). The element-wise work after each GEMM chunk runs in small
+row tiles on the BLAS's thread count; thread count and tile size never change a rank.
 """
 
 from __future__ import annotations

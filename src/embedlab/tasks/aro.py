@@ -93,11 +93,16 @@ def make_order(task_name: str, params: OrderParams) -> OrderTask:
     return OrderTask(task_name, params)
 
 
-register_task("aro-vg-relation", VGParams, "ARO VG-Relation accuracy, macro over relations")(
-    make_vg
-)
-register_task("aro-vg-attribution", VGParams, "ARO VG-Attribution accuracy, macro over pairs")(
-    make_vg
-)
+register_task(
+    "aro-vg-relation", VGParams, "ARO VG-Relation accuracy, macro over relations", "pair-choice"
+)(make_vg)
+register_task(
+    "aro-vg-attribution",
+    VGParams,
+    "ARO VG-Attribution accuracy, macro over pairs",
+    "pair-choice",
+)(make_vg)
 for _name, _source in ORDER_SOURCES.items():
-    register_task(_name, OrderParams, f"ARO word-order accuracy on {_source} captions")(make_order)
+    register_task(
+        _name, OrderParams, f"ARO word-order accuracy on {_source} captions", "pair-choice"
+    )(make_order)

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from embedlab._registry import Registry
 from embedlab.core.values import MetricValue
 from embedlab.embedding.contract import Embedder
+from embedlab.models.instructions import TaskKind
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
 
@@ -97,24 +98,27 @@ class TaskDef(Generic[P]):
         build: ``(name, params) -> Task``; raises :class:`~embedlab.errors.ConfigError` for
             invalid settings (unknown protocol, missing ``--data-dir``...) before any work.
         description: one line for ``embedlab list``.
+        kind: what the task embeds for; instruction-aware models pick their instructions
+            by it (None: the model's defaults, or an error if its recipe needs one).
     """
 
     name: str
     params: type[P]
     build: Callable[[str, P], Task]
     description: str
+    kind: TaskKind | None = None
 
 
 TASKS: Registry[TaskDef[Any]] = Registry("task", autoload="embedlab.tasks")
 
 
 def register_task(
-    name: str, params: type[P], description: str
+    name: str, params: type[P], description: str, kind: TaskKind | None = None
 ) -> Callable[[Callable[[str, P], Task]], Callable[[str, P], Task]]:
-    """Decorator registering ``build(name, params) -> Task`` as task ``name``."""
+    """Decorator registering ``build(name, params) -> Task`` as task ``name`` of ``kind``."""
 
     def decorator(build: Callable[[str, P], Task]) -> Callable[[str, P], Task]:
-        TASKS.register(name)(TaskDef(name, params, build, description))
+        TASKS.register(name)(TaskDef(name, params, build, description, kind))
         return build
 
     return decorator

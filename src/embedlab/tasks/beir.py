@@ -43,6 +43,7 @@ from embedlab.results.schema import DatasetInfo
 from embedlab.scoring.dense_topk import dense_topk, descending_id_order
 from embedlab.tasks._beir_eval import DEPTH, Evaluation, evaluated_queries, protocol_rankings
 from embedlab.tasks.base import MetricValue, TaskContext, TaskParams, TaskResult, register_task
+from embedlab.tasks.search_problem import SearchProblem
 
 PROTOCOLS = ("q2d", "q2d-ignore-identical-ids")
 NDCG_K, RECALL_K, MRR_K = 10, 100, 10
@@ -134,6 +135,12 @@ class BeirTask:
             dataset=info, metrics=metrics, outcomes=outcomes, notes=provenance_notes(details)
         )
 
+    def search_problems(self, ctx: TaskContext) -> list[SearchProblem]:
+        """The protocols as search problems for an index study (tasks/beir_search.py)."""
+        from embedlab.tasks.beir_search import beir_problems
+
+        return beir_problems(self, ctx)
+
 
 def make_beir(task_name: str, params: BeirParams) -> BeirTask:
     """Checks ``--protocol`` names early."""
@@ -145,9 +152,15 @@ def make_beir(task_name: str, params: BeirParams) -> BeirTask:
     return BeirTask(name=task_name, params=params)
 
 
-register_task("beir", BeirParams, "text retrieval on a BEIR folder: nDCG@10, Recall@100, MRR@10")(
-    make_beir
-)
-register_task("beir-synthetic", BeirParams, "text retrieval on the generated BEIR-layout set")(
-    make_beir
-)
+register_task(
+    "beir",
+    BeirParams,
+    "text retrieval on a BEIR folder: nDCG@10, Recall@100, MRR@10",
+    "text-retrieval",
+)(make_beir)
+register_task(
+    "beir-synthetic",
+    BeirParams,
+    "text retrieval on the generated BEIR-layout set",
+    "text-retrieval",
+)(make_beir)

@@ -27,6 +27,7 @@ from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
 from embedlab.scoring.retrieval import RETRIEVAL_PROTOCOLS, rank_protocols
 from embedlab.tasks.base import MetricValue, TaskContext, TaskParams, TaskResult, register_task
+from embedlab.tasks.search_problem import SearchProblem
 
 #: Metrics of every protocol, in row order (definitions: :mod:`embedlab.metrics.retrieval`).
 METRIC_NAMES = ("recall@1", "recall@5", "recall@10", "mrr", "median_rank")
@@ -92,6 +93,12 @@ class RetrievalTask:
             )
         return TaskResult(dataset=_info(data), metrics=metrics, outcomes=outcomes)
 
+    def search_problems(self, ctx: TaskContext) -> list[SearchProblem]:
+        """The protocols as search problems for an index study (tasks/retrieval_search.py)."""
+        from embedlab.tasks.retrieval_search import retrieval_problems
+
+        return retrieval_problems(self, ctx)
+
 
 def _queries(data: ImageTextDataset, protocol: str) -> tuple[list[str], NDArray[np.int64]]:
     """Query ids of ``protocol`` and the image index each query belongs to (its cluster)."""
@@ -127,6 +134,9 @@ def build_retrieval(name: str, params: RetrievalParams) -> RetrievalTask:
 
 # One retrieval task per registered image–text dataset: a new dataset module is a new task.
 for _name in dataset_names("image-text"):
-    register_task(_name, RetrievalParams, f"image–text retrieval (4 protocols) on {_name}")(
-        build_retrieval
-    )
+    register_task(
+        _name,
+        RetrievalParams,
+        f"image–text retrieval (4 protocols) on {_name}",
+        "image-text-retrieval",
+    )(build_retrieval)

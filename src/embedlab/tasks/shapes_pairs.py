@@ -39,7 +39,9 @@ class ShapesPairsTask:
         return run_pairs(ctx, pairs, self.params.protocols, TAGS)
 
 
-@register_task(NAME, ShapesPairsParams, "Winoground-style scores on synthetic shape pairs")
+@register_task(
+    NAME, ShapesPairsParams, "Winoground-style scores on synthetic shape pairs", "pair-choice"
+)
 def make_shapes_pairs(task_name: str, params: ShapesPairsParams) -> ShapesPairsTask:
     """Checks ``--protocol`` names early."""
     check_pair_protocols(params.protocols, task_name)

@@ -64,7 +64,9 @@ def _protocol(name: str) -> ChoiceProtocol:
     return ChoiceProtocol.of_group(name)
 
 
-@register_task(NAME, SugarCrepeParams, "SugarCrepe accuracy per subset, macro and pooled")
+@register_task(
+    NAME, SugarCrepeParams, "SugarCrepe accuracy per subset, macro and pooled", "pair-choice"
+)
 def make_sugarcrepe(task_name: str, params: SugarCrepeParams) -> SugarCrepeTask:
     """Checks ``--protocol`` names early."""
     check_choice_protocols(params.protocols, (*SUBSETS, *AGGREGATES), task_name)

@@ -45,7 +45,9 @@ class WinogroundTask:
         return run_pairs(ctx, pairs, p.protocols, TAG_ORDER)
 
 
-@register_task(NAME, WinogroundParams, "Winoground text/image/group scores, per tag (strict)")
+@register_task(
+    NAME, WinogroundParams, "Winoground text/image/group scores, per tag (strict)", "pair-choice"
+)
 def make_winoground(task_name: str, params: WinogroundParams) -> WinogroundTask:
     """Checks ``--protocol`` names early."""
     check_pair_protocols(params.protocols, task_name)

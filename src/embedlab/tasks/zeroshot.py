@@ -136,7 +136,12 @@ def _info(data: ImageFolderDataset) -> DatasetInfo:
     )
 
 
-@register_task(TASK_NAME, ZeroShotParams, "zero-shot classification of a folder per class")
+@register_task(
+    TASK_NAME,
+    ZeroShotParams,
+    "zero-shot classification of a folder per class",
+    "classification",
+)
 def make_zeroshot(name: str, params: ZeroShotParams) -> ZeroShotTask:
     """Task factory: checks ``--data-dir`` and ``--protocol`` before anything runs.
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from embedlab.config.run import RunConfig
 from embedlab.core.clock import embedlab_version
 from embedlab.models.base import ModelSpec
+from embedlab.models.instructions import Instructions
 from embedlab.tasks.base import TaskParams
 
 
@@ -25,11 +26,14 @@ def part_key(
     task: str,
     params: TaskParams,
     stamps: DataStamps,
+    instructions: Instructions | None = None,
 ) -> str:
     """Hash of everything that determines a part's numbers (batch size and workers do not).
 
     The task's own parameter object is hashed whole, so a new task parameter can never reuse a
     stale part; every path among its values is stamped (annotation files' sizes and mtimes).
+    An instruction-aware model's resolved instructions enter the key (absent for others, so
+    their keys are unchanged).
     """
     values = params.model_dump(mode="json")
     paths = [v for v in params.model_dump().values() if isinstance(v, Path)]
@@ -44,6 +48,8 @@ def part_key(
         "data": [stamps.of(path) for path in paths],
         "bootstrap": [config.bootstrap, config.confidence, config.seed],
     }
+    if instructions is not None:
+        fields["instructions"] = [instructions.query, instructions.document]
     digest = hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode())
     return f"{_slug(spec.name)[:40]}__{task}__{digest.hexdigest()[:16]}"
 

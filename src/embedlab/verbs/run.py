@@ -59,13 +59,20 @@ def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
         stamps = DataStamps()
         parts: list[Part] = []
         for spec in specs:
-            provider = EmbeddingProvider(spec, config.cache_dir, config.workers, progress)
+            provider = EmbeddingProvider(
+                spec, config.cache_dir, config.workers, progress, api_key_env=config.api_key_env
+            )
             for name, task, params in tasks:
-                key = part_key(config, spec, provider.fingerprint, name, params, stamps)
+                kind = TASKS.get(name).kind
+                instructions = provider.instructions(kind)
+                key = part_key(
+                    config, spec, provider.fingerprint, name, params, stamps, instructions
+                )
                 part = store.load(key)
                 if part is None:
                     say(f"running {name} with {spec.name}")
-                    context = TaskContext(provider, config.cache_dir, config.chunk_mb)
+                    embed = provider.for_task(kind)
+                    context = TaskContext(embed, config.cache_dir, config.chunk_mb)
                     part = _run_part(config, store, key, provider, context, name, task)
                 else:
                     say(f"reusing finished {name} with {spec.name} from {store.root}")
@@ -151,11 +158,23 @@ def _run_part(
         metrics=rows,
         timings=provider.timings[before:],
         outcome_columns=columns,
-        notes=[f"{name}: {note}" for note in result.notes],
+        notes=[f"{name}: {note}" for note in result.notes + _instruction_notes(provider, name)],
         model_info=dict(provider.model_info),
     )
     store.save(part)
     return part
+
+
+def _instruction_notes(provider: EmbeddingProvider, name: str) -> list[str]:
+    """The resolved instructions of an instruction-aware model for task ``name``."""
+    instructions = provider.instructions(TASKS.get(name).kind)
+    if instructions is None:
+        return []
+    return [
+        f"model {provider.spec.name}: query instruction {instructions.query!r} "
+        f"({instructions.query_origin}); document instruction {instructions.document!r} "
+        f"({instructions.document_origin})"
+    ]
 
 
 def _finish(config: RunConfig, store: PartStore, parts: list[Part], started: str) -> RunLog:
@@ -234,6 +253,10 @@ def _model_spec(config: RunConfig, text: str) -> ModelSpec:
         options["query_prompt"] = config.query_prompt
     if config.document_prompt is not None:
         options["document_prompt"] = config.document_prompt
+    if config.query_instruction is not None:
+        options["query_instruction"] = config.query_instruction
+    if config.document_instruction is not None:
+        options["document_instruction"] = config.document_instruction
     if options:
         text = with_options(text, **options)
     return parse_model(

@@ -16,6 +16,7 @@ from embedlab.core.clock import embedlab_version, utc_now
 from embedlab.errors import BackendError, ConfigError
 from embedlab.perf.config import SpeedConfig
 from embedlab.perf.isolate import sweep_isolated
+from embedlab.perf.load_sweep import is_load_test, load_notes, load_sweep
 from embedlab.perf.output import build_runlog, existing_runlog, write_speed
 from embedlab.perf.rounds import Observe
 from embedlab.perf.sweep import Notify, SweepResult, sweep
@@ -90,6 +91,8 @@ def speed(
 ) -> SpeedOutcome:
     """Measure every combination of ``config`` and write the results into ``config.out``.
 
+    With endpoint runtimes (``API+URL``) it is a load test (:mod:`embedlab.perf.load_sweep`).
+
     Files: ``results.json`` (the RunLog, rows joined to a RunLog already there),
     ``speed_samples.json`` (per-call seconds), ``speed.csv`` (one line per measured case).
 
@@ -103,10 +106,17 @@ def speed(
             log = carry_speed(old, old)
             return SpeedOutcome(log=log, result=SweepResult(rows=list(old.speed)), reused=True)
     started = utc_now()
-    measure = sweep_isolated if config.isolate else sweep
-    result = measure(config, notify, observe)
+    load = is_load_test(config)
+    if load:
+        result = load_sweep(config, notify)
+    else:
+        measure = sweep_isolated if config.isolate else sweep
+        result = measure(config, notify, observe)
     if not any(row.metric == "throughput" for row in result.rows):
         raise nothing_measured(result)
     log = build_runlog(config, result, embedlab_version(), started, utc_now())
+    if load:
+        kept = [note for note in log.notes if not note.startswith("speed: ")]
+        log = log.model_copy(update={"notes": [*kept, *load_notes(config, result)]})
     files = write_speed(config.out, log, result)
     return SpeedOutcome(log=log, result=result, files=files)

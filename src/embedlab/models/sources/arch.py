@@ -11,6 +11,10 @@ padding policy, and the prepared split timed by ``embedlab speed``), so the spee
 as the real model's on the same runtime and precision (the compute does not depend on weight
 values); the embeddings mean nothing, so quality tasks refuse these models (``speed_only``).
 
+Family ``qwen3_vl`` (``arch:Qwen/Qwen3-VL-Embedding-2B``) builds an MLLM embedder instead
+(:mod:`embedlab.models.encoders.mllm_arch`): the card's backbone with random weights, run by the
+``mllm`` source's encoder under the card's recipe (named by the file's ``recipe``).
+
 Each config file records the hub id, the family, the transformers config values (hidden size,
 layers, heads, intermediate size, patch, image size, projection dim, vocabulary, positions),
 the image-processor and tokenizer settings, and in ``sources`` where the values come from
@@ -31,7 +35,7 @@ from typing import Any, Literal
 from embedlab.errors import ConfigError, UnknownNameError
 from embedlab.models._loading import loading
 from embedlab.models._torch_utils import move_to_device, require, torch_dtype
-from embedlab.models.base import ModelSpec, SourceDefaults
+from embedlab.models.base import Encoder, ModelSpec, SourceDefaults
 from embedlab.models.encoders.hash_tokenizer import ArchTokenizer
 from embedlab.models.encoders.transformers_dual import HFEncoder, text_policy
 from embedlab.models.registry import MODEL_SOURCES
@@ -49,16 +53,19 @@ class ArchConfig:
     """One shipped architecture (see the module docstring)."""
 
     hub_id: str
-    family: Literal["clip", "siglip"]
+    family: Literal["clip", "siglip", "qwen3_vl"]
     model: dict[str, Any]
     image_processor: dict[str, Any]
     tokenizer: dict[str, Any]
     sources: tuple[str, ...]
     digest: str
+    #: MLLM families: the embedding recipe of the card (``models/mllm_recipes.py``).
+    recipe: str | None = None
 
     @property
     def embedding_dim(self) -> int:
-        """Output dimension: CLIP's ``projection_dim``, SigLIP's text ``hidden_size``."""
+        """Output dimension: CLIP's ``projection_dim``, SigLIP's (and an MLLM's) text
+        ``hidden_size``."""
         if self.family == "clip":
             return int(self.model["projection_dim"])
         text = self.model["text_config"]
@@ -79,8 +86,8 @@ def parse_arch_config(text: str, origin: str) -> ArchConfig:
     try:
         data = json.loads(text)
         family = data["family"]
-        if family not in ("clip", "siglip"):
-            raise ValueError(f"family {family!r} is neither clip nor siglip")
+        if family not in ("clip", "siglip", "qwen3_vl"):
+            raise ValueError(f"family {family!r} is not clip, siglip or qwen3_vl")
         return ArchConfig(
             hub_id=str(data["hub_id"]),
             family=family,
@@ -89,6 +96,7 @@ def parse_arch_config(text: str, origin: str) -> ArchConfig:
             tokenizer=dict(data["tokenizer"]),
             sources=tuple(data.get("sources", ())),
             digest=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
+            recipe=data.get("recipe"),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"architecture config {origin} is invalid: {exc}") from None
@@ -173,7 +181,7 @@ class ArchSource(SourceDefaults):
         config = arch_config(spec.ref)
         return f"arch/v{ARCH_SOURCE_VERSION}:{config.hub_id}:{config.digest}:seed{SEED}"
 
-    def load(self, spec: ModelSpec) -> ArchEncoder:
+    def load(self, spec: ModelSpec) -> Encoder:
         """Build the random-weight model, its image processor and stand-in tokenizer.
 
         Raises:
@@ -187,6 +195,22 @@ class ArchSource(SourceDefaults):
                 f"--precision {spec.precision} is not a torch precision (model {spec.name!r}); "
                 f"choose one of {', '.join(TORCH_PRECISIONS)}"
             )
+        if config.family == "qwen3_vl":
+            from embedlab.models.encoders.mllm_arch import build_arch_mllm
+            from embedlab.models.sources.mllm import require_torch_runtime
+
+            require_torch_runtime(spec)
+            with loading(
+                spec.name, "architecture", "the shipped config may not match transformers"
+            ):
+                return build_arch_mllm(
+                    spec,
+                    config.model,
+                    config.image_processor,
+                    config.tokenizer,
+                    config.recipe or "",
+                    SEED,
+                )
         return build_arch_encoder(spec, config, seed=SEED)
 
 

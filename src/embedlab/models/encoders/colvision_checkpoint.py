@@ -1,0 +1,90 @@
+"""Recognising a ColPali / ColQwen2 checkpoint from its ``config.json``, before loading it.
+
+The family is the config's ``model_type`` (``colpali``, ``colqwen2``); anything else is refused
+in one line naming the checkpoint's ``model_type`` and ``architectures`` and what is supported
+(never transformers' list of every config class). ``config.json`` is read from a local folder,
+or for a hub id through the Hugging Face cache. Imports no framework.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from embedlab.errors import ModelError
+from embedlab.models._loading import loading
+from embedlab.models._torch_utils import require
+from embedlab.models.fingerprint import local_path, looks_like_path, require_local_path
+
+#: config.json ``model_type`` → (model class, processor class) in transformers.
+FAMILIES: dict[str, tuple[str, str]] = {
+    "colpali": ("ColPaliForRetrieval", "ColPaliProcessor"),
+    "colqwen2": ("ColQwen2ForRetrieval", "ColQwen2Processor"),
+}
+SUPPORTED = (
+    "ColPali (model_type colpali, e.g. vidore/colpali-v1.3-hf) and ColQwen2 (model_type "
+    "colqwen2, e.g. vidore/colqwen2-v1.0-hf)"
+)
+
+
+def family_of(config: dict[str, Any], model_name: str) -> str:
+    """The family (``colpali`` / ``colqwen2``) of a checkpoint's ``config.json``.
+
+    Raises:
+        ModelError: one line naming the checkpoint's ``model_type`` / ``architectures`` and the
+            supported families.
+    """
+    model_type = config.get("model_type")
+    if isinstance(model_type, str) and model_type in FAMILIES:
+        return model_type
+    architectures = ", ".join(str(a) for a in config.get("architectures") or []) or "?"
+    what = f"a {model_type!r}" if isinstance(model_type, str) else "a (no model_type)"
+    raise ModelError(
+        f"model {model_name!r} is {what} checkpoint ({architectures}), not a multi-vector model "
+        f"embedlab runs; supported: {SUPPORTED}"
+    )
+
+
+def where_hint(ref: str) -> str:
+    """What to check when ``ref`` (a folder or hub id) fails to load."""
+    if looks_like_path(ref) or local_path(ref) is not None:
+        return "check that the folder holds a complete transformers checkpoint"
+    return "check the hub id, your network, or that the model is in the local HF cache"
+
+
+def checkpoint_location(ref: str, model_name: str) -> str:
+    """What to pass to ``from_pretrained``: the expanded local folder, or the hub id."""
+    if looks_like_path(ref):
+        return str(require_local_path(ref, model_name))
+    path = local_path(ref)
+    return str(path) if path is not None else ref
+
+
+def read_config(location: str, model_name: str) -> dict[str, Any]:
+    """``config.json`` of a local folder, or of a hub id (through the HF cache).
+
+    Raises:
+        ModelError: no config.json (naming the ``-hf`` checkpoints: ``vidore/colpali-v1.3`` is
+            a colpali-engine adapter without one), or it is not a JSON object.
+    """
+    folder = Path(location)
+    if folder.is_dir():
+        path = folder / "config.json"
+        if not path.is_file():
+            raise ModelError(
+                f"model {model_name!r}: {folder} has no config.json; a transformers checkpoint "
+                "folder needs it (colpali-engine adapters such as vidore/colpali-v1.3 have none: "
+                "use the converted vidore/colpali-v1.3-hf)"
+            )
+    else:
+        hub = require("huggingface_hub", purpose=f"loading model {model_name!r}")
+        with loading(model_name, "config", where_hint(location)):
+            path = Path(hub.hf_hub_download(repo_id=location, filename="config.json"))
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"model {model_name!r}: cannot read {path} ({exc})") from exc
+    if not isinstance(config, dict):
+        raise ModelError(f"model {model_name!r}: {path} is not a JSON object")
+    return config
