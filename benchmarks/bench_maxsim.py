@@ -5,7 +5,7 @@ Part 1 — exact MaxSim (:func:`embedlab.scoring.maxsim.maxsim_scores`): ``--que
 (seeded random unit vectors; defaults 100 x 20 against 2,000 x 1,030 at D = 128, ColPali's
 shape). Its useful work is ``2 * Tq * Td * D`` FLOPs (one multiply-add per dimension per token
 pair); the script divides that by the wall time and compares it with two GEMM references timed
-in the same process, interleaved with it (best of ``--repeats``): a square ``2048^3`` float32
+in the same process, interleaved with it (best of ``--repeats``): a square ``4096^3`` float32
 GEMM (this machine's fp32 GEMM FLOP/s) and the bare GEMM of the same query tokens against the
 same document tokens in the same blocks, without the max/sum reductions. Peak extra memory is
 tracemalloc's peak during one MaxSim call (numpy reports its buffers to tracemalloc).
@@ -89,7 +89,7 @@ def part_maxsim(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(0)
     q = _uniform(rng, args.queries, args.query_tokens, args.dim)
     d = _uniform(rng, args.docs, args.doc_tokens, args.dim)
-    a, b = _unit(rng, 2048, 2048), _unit(rng, 2048, 2048)
+    a, b = _unit(rng, 4096, 4096), _unit(rng, 4096, 4096)
     flops = 2.0 * len(q.tokens) * len(d.tokens) * args.dim
 
     def bare() -> None:
@@ -106,7 +106,7 @@ def part_maxsim(args: argparse.Namespace) -> None:
             seconds, line = _state(f"round {r + 1} {name}", call)
             print(line)
             best[name] = min(best[name], seconds)
-    square_flops = 2.0 * 2048**3 / best["square"]
+    square_flops = 2.0 * 4096**3 / best["square"]
     maxsim_flops = flops / best["maxsim"]
     bare_flops = flops / best["bare"]
     tracemalloc.start()
@@ -117,11 +117,11 @@ def part_maxsim(args: argparse.Namespace) -> None:
         f"\nexact MaxSim {args.queries} x {args.query_tokens} tokens vs {args.docs} x "
         f"{args.doc_tokens} tokens, D={args.dim}, chunk {args.chunk_mb} MB (best of {args.repeats})"
     )
-    print(f"  fp32 GEMM 2048^3:          {square_flops / 1e9:8.1f} GFLOP/s")
+    print(f"  fp32 GEMM 4096^3:          {square_flops / 1e9:8.1f} GFLOP/s")
     print(f"  bare GEMM, same blocks:    {bare_flops / 1e9:8.1f} GFLOP/s")
     print(
         f"  MaxSim:                    {maxsim_flops / 1e9:8.1f} GFLOP/s = "
-        f"{maxsim_flops / square_flops:.1%} of GEMM 2048^3, "
+        f"{maxsim_flops / square_flops:.1%} of GEMM 4096^3, "
         f"{maxsim_flops / bare_flops:.1%} of the bare blocks; {best['maxsim']:.2f} s, "
         f"{args.docs / best['maxsim'] * args.queries:,.0f} documents scored per second"
     )

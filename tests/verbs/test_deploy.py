@@ -37,17 +37,22 @@ def _speed(model: str, value: float, modality: str = "image") -> SpeedRow:
 
 
 def _study(
-    model: str = "m", dim: int = 64, fits: bool = False, r2: float = 0.99, b: float = 1.1
+    model: str = "m",
+    dim: int = 64,
+    fits: bool = False,
+    r2: float = 0.99,
+    b: float = 1.1,
+    backend: str = "sq8",
 ) -> RunLog:
     base = {
         "model": model,
         "task": "shapes",
         "protocol": "t2i",
-        "index": "sq8",
-        "backend": "sq8",
+        "index": backend,
+        "backend": backend,
         "dim": dim,
     }
-    config = {"backend": "sq8", "build": {}, "search": {}, "dim": None, "n_vectors": 1000}
+    config = {"backend": backend, "build": {}, "search": {}, "dim": None, "n_vectors": 1000}
     rows = [
         IndexRow(**base, metric="build_time", value=0.5, unit="s", details={"config": config}),
         IndexRow(**base, metric="bytes_per_vector", value=70.0, unit="B"),
@@ -114,12 +119,27 @@ def test_fit_and_flag_and_dimension_scaling(tmp_path: Path) -> None:
     got = _by(deploy(run, study, tmp_path / "out", items=10_000_000, images_per_s=100.0))
     scale = 512 / 64
     assert got["raw fp32"].value == 10_000_000 * 512 * 4
-    assert got["index"].value == pytest.approx(70.0 * scale * 10_000_000)
-    assert "m's study scaled by dimension 512/64" in got["index"].basis
+    # sq8's size model: n*d bytes of codes + 8*d of ranges + a float32 calibration sample
+    from embedlab.indexes.sq8 import CALIBRATION_ROWS
+
+    delta = 448 + (8 * 448 + 4 * 448 * min(10_000_000, CALIBRATION_ROWS)) / 10_000_000
+    assert got["index"].value == pytest.approx((70.0 + delta) * 10_000_000)
+    assert f"moved to 512 by the backend's size model ({delta:+.1f} B/vector)" in got["index"].basis
     assert got["embed time"].value == 100_000.0 and "--images-per-s" in got["embed time"].basis
     assert got["build time"].value == pytest.approx(1e-4 * 10_000_000**1.1 * scale)
     assert "power-law fit" in got["build time"].basis and "1,000, 4,000" in got["build time"].basis
     assert "2,500x beyond the largest measured N" in got["build time"].basis
+
+
+def test_graph_links_do_not_scale_with_the_dimension(tmp_path: Path) -> None:
+    """HNSW (M=32) holds 4*D bytes of vector plus 4*(2M + M/2) + 16 = 336 bytes of links and
+    levels per item in the size model: going from D=64 to 512 adds 4 * 448 = 1,792 B a vector."""
+    model = "arch:openai/clip-vit-base-patch16"
+    run = _write(tmp_path / "run", _log(speed=[_speed(model, 40.0)]))
+    study = _write(tmp_path / "idx", _study(backend="hnsw"))
+    got = _by(deploy(run, study, tmp_path / "out", items=1_000_000, images_per_s=100.0))
+    assert got["index"].value == pytest.approx((70.0 + 1792) * 1_000_000)
+    assert "(+1792.0 B/vector)" in got["index"].basis
 
 
 @pytest.mark.parametrize(("r2", "b"), [(0.5, 1.1), (0.99, -0.4)])

@@ -8,7 +8,9 @@ fits. Figures, each with its basis (:class:`Figure`):
 
 - ``raw fp32``: ``N * D * 4`` bytes (computed);
 - ``index``: ``bytes_per_vector * N`` (extrapolated from the bytes measured on n vectors; for
-  another model's study, times ``D / D_study`` when the configuration keeps every dimension);
+  another model's study, plus ``(estimate(N, D) - estimate(N, D_study)) / N`` of the backend's
+  size model when the configuration keeps every dimension: links, centroids and headers do not
+  grow with D);
   ``index vs raw``: their ratio;
 - ``embed time``: ``N / throughput`` (throughput measured by ``speed``, or ``--images-per-s``);
 - ``build time``: the power-law fit ``c * N^b`` of the scaling study when there is one, else
@@ -158,7 +160,19 @@ def project(
     scaled = "" if scale == 1.0 else f"; {study_model}'s study scaled by dimension {dim}/{m.dim}"
     unscaled = "" if not scaled else f"; {study_model}'s study at dimension {m.dim}, not rescaled"
     raw = items * dim * 4.0
-    index = m.bytes_per_vector * scale * items
+    # Bytes do not all grow with the dimension (graph links, centroids, headers): the measured
+    # bytes per vector change by the backend's size model's difference between the two
+    # dimensions, per vector (additive), not by the factor dim / m.dim.
+    bytes_per_vector = m.bytes_per_vector
+    size_scaled = ""
+    if scale != 1.0:
+        delta = (memory_estimate(m.config, items, dim) - memory_estimate(m.config, items, m.dim))
+        bytes_per_vector = m.bytes_per_vector + delta / items
+        size_scaled = (
+            f"; {study_model}'s study at dimension {m.dim}, moved to {dim} by the backend's "
+            f"size model ({delta / items:+.1f} B/vector)"
+        )
+    index = bytes_per_vector * items
     per = f"{m.bytes_per_vector:.1f} B/vector measured on {m.n:,} vectors"
 
     def fig(name: str, value: float, unit: str, basis: str) -> Figure:
@@ -169,7 +183,7 @@ def project(
     ram = memory_estimate(m.config, items, dim)
     return [
         fig("raw fp32", raw, "B", f"computed: N x {dim} x 4 B"),
-        fig("index", index, "B", f"extrapolated from {per} (linear in N){scaled}"),
+        fig("index", index, "B", f"extrapolated from {per} (linear in N){size_scaled}"),
         fig("index vs raw", index / raw, "x", "ratio of the two figures above"),
         fig("embed time", items / rate[0], "s", f"extrapolated from {rate[1]}"),
         fig("build time", build_value * scale, "s", build_basis + scaled),
