@@ -5,8 +5,11 @@ requests × texts per request / wall seconds), ``qps``, ``latency_p50/p90/p99`` 
 percentiles of successful requests, ms), ``error_rate``, ``client_cpu`` and, when the server's
 pid is known, ``server_cpu`` (cores).
 
-Verdict: the speed-trust rules of :mod:`embedlab.perf.stability` over the per-request latencies
-and the other processes' CPU *without* the server's (the server is the system under test).
+Verdict: the speed-trust rules of :mod:`embedlab.perf.stability`, in its order: the other
+processes' CPU *without* the server's (the server is the system under test); steadiness as the
+CV of completions per window of wall time (:func:`~embedlab.perf.stability.completion_cv`,
+windows of >= 1 s holding ~50 completions: requests overlap, so the per-request latency CV that
+``judge`` uses for sequential calls is not a throughput measure here); the p99/p50 latency tail.
 Then, if the level is otherwise stable, **client-bound**: the client used more than
 :data:`CLIENT_BOUND_CORES` of a core (one asyncio thread cannot use more than one), so the
 figure may measure the client rather than the endpoint — the level is marked unstable with
@@ -16,13 +19,14 @@ in each level's ``load["knee"]``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from embedlab.models.base import ModelSpec
 from embedlab.perf.knee import knee
 from embedlab.perf.load_test import LevelResult, LoadPlan
-from embedlab.perf.stability import judge
+from embedlab.perf.stability import THRESHOLDS, completion_cv, judge
 from embedlab.perf.stats import latency_stats
 from embedlab.results.schema import SpeedRow
 
@@ -70,8 +74,14 @@ def _rows(
     ]
     if not result.latencies:
         return [SpeedRow(**base, metric=m, value=v, unit=u, n=n) for m, v, u, n in figures]
-    verdict = judge(result.latencies, result.other_cores)
-    reason = verdict.reason
+    # Overlapping requests: steadiness is judged on completions per window of wall time
+    # (completion_cv), not on the CV of per-request latencies that judge() uses for calls.
+    verdict = judge(result.latencies, result.other_cores, {"cv": math.inf})
+    cv, window = completion_cv(result.done_at, result.seconds)
+    interfered = result.other_cores is not None and result.other_cores > THRESHOLDS["other_cores"]
+    reason = verdict.reason  # interference, else the p99/p50 tail, else None
+    if not interfered and cv > THRESHOLDS["cv"]:  # judge()'s order: interference, CV, tail
+        reason = f"throughput varied by {100 * cv:.0f}% between {window:.1f} s windows (CV)"
     if reason is None and client_bound:
         reason = (
             f"client-bound: the load-test client used {result.client_cores:.2f} cores; the "
@@ -91,7 +101,8 @@ def _rows(
     machine = {
         **result.machine,
         "other_cores": result.other_cores,
-        "cv": verdict.cv,
+        "cv": cv,
+        "cv_window_seconds": window,
         "p99_p50": verdict.p99_p50,
     }
     return [

@@ -157,7 +157,8 @@ def load_notes(config: SpeedConfig, result: SweepResult) -> list[str]:
         f"speed: each level: warm-up {config.warmup_seconds} s at that level (not recorded), "
         f"then >= {config.min_seconds} s and >= {config.min_iterations} requests; "
         "unstable = other processes (the server excluded when its pid is known) used > "
-        "{other_cores} cores, or CV of 0.1 s windows of request latencies > {cv}, or "
+        "{other_cores} cores, or CV of completions per window (>= 1 s, ~50 completions) > {cv}, "
+        "or "
         "p99/p50 > {p99_p50}, or client-bound (client CPU > 0.8 cores)".format(**THRESHOLDS),
         "speed: measured now; speed is re-measured on every run",
         "speed: load test: latency = one request, from sending it to the whole response read, "

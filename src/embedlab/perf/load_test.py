@@ -66,8 +66,10 @@ class LevelResult:
 
     level: float
     latencies: list[float] = field(default_factory=list)
+    done_at: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    opened: float = 0.0
     client_cpu_seconds: float = 0.0
     server_cores: float | None = None
     other_cores: float | None = None
@@ -116,7 +118,9 @@ class _Driver:
             problem = type(exc).__name__
         if result is not None:
             if problem is None:
-                result.latencies.append(time.perf_counter() - start)
+                now = time.perf_counter()
+                result.latencies.append(now - start)
+                result.done_at.append(now - result.opened)
             else:
                 result.errors[problem] += 1
 
@@ -170,6 +174,7 @@ async def _measure(
         result = LevelResult(level=level, machine=machine_state())
         server_before, before = server_clock(), cpu_snapshot()
         cpu_before, start = time.process_time(), time.perf_counter()
+        result.opened = start
         await driver.run(level, plan.min_seconds, result)
         result.seconds = time.perf_counter() - start
         result.client_cpu_seconds = time.process_time() - cpu_before

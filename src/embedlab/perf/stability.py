@@ -89,6 +89,34 @@ def windowed_cv(seconds: Sequence[float], window: float = WINDOW_SECONDS) -> flo
     return coefficient_of_variation(means if len(means) >= 2 else seconds)
 
 
+#: Completions a window of a load test should hold at the measured rate (see completion_cv).
+COMPLETIONS_PER_WINDOW = 50
+#: Shortest window of a load test's completion-rate CV, seconds.
+MIN_RATE_WINDOW = 1.0
+
+
+def completion_cv(done_at: Sequence[float], seconds: float) -> tuple[float, float]:
+    """``(cv, window)``: CV of the completion counts of a load test over consecutive windows.
+
+    ``done_at`` are the completion times of successful requests, in seconds since the measured
+    window opened, ``seconds`` its length. Concurrent requests overlap, so per-request latencies
+    say nothing about whether throughput held; the counts per window of
+    ``window = max(MIN_RATE_WINDOW, COMPLETIONS_PER_WINDOW / rate)`` seconds do (a window holds
+    about 50 completions, so counting noise stays small). The trailing partial window is
+    dropped; with fewer than two whole windows the CV is 0 (nothing to compare).
+    """
+    rate = len(done_at) / seconds if seconds > 0 else 0.0
+    if rate <= 0:
+        return 0.0, MIN_RATE_WINDOW
+    window = max(MIN_RATE_WINDOW, COMPLETIONS_PER_WINDOW / rate)
+    whole = int(seconds // window)
+    if whole < 2:
+        return 0.0, window
+    edges = np.arange(whole + 1, dtype=np.float64) * window
+    counts, _ = np.histogram(np.asarray(done_at, dtype=np.float64), bins=edges)
+    return coefficient_of_variation(counts.astype(np.float64).tolist()), window
+
+
 def tail_ratio(seconds: Sequence[float]) -> float:
     """p99 / p50 of ``seconds`` (1 when the median is zero)."""
     p50, p99 = np.percentile(np.asarray(seconds, dtype=np.float64), [50.0, 99.0])
