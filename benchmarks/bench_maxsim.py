@@ -39,7 +39,7 @@ import numpy as np
 
 from embedlab.core.multivector import MultiVectors
 from embedlab.perf.machine import cpu_snapshot, interference, load_average
-from embedlab.scoring.late_search import exact_topk, recovered_fraction
+from embedlab.scoring.late_search import exact_topk, muvera_topk, recovered_fraction
 from embedlab.scoring.maxsim import DEFAULT_CHUNK_MB, maxsim_scores
 from embedlab.scoring.muvera import Muvera, MuveraSettings
 
@@ -183,7 +183,7 @@ def part_muvera(args: argparse.Namespace) -> None:
         build, _ = _state("doc FDEs", lambda mv=mv: holder.update(fd=mv.encode_documents(docs)))
         seconds, line = _state(
             settings.label(),
-            lambda mv=mv, k=k: holder.update(a=_query_time(queries, docs, k, mv, holder["fd"])),
+            lambda mv=mv, k=k: holder.update(a=muvera_topk(queries, docs, 10, k, mv, holder["fd"])),
         )
         res = holder["a"]
         frac = recovered_fraction(res.indices, exact.indices)  # type: ignore[attr-defined]
@@ -197,15 +197,6 @@ def part_muvera(args: argparse.Namespace) -> None:
         "  (doc FDEs: encoding the corpus once, an indexing cost; query time: query FDEs + exact "
         "dense search over the document FDEs + exact MaxSim rerank of the K candidates)"
     )
-
-
-def _query_time(queries: MultiVectors, docs: MultiVectors, k: int, mv: Muvera, fd: object):  # type: ignore[no-untyped-def]
-    """muvera_topk's query-time half, given the document FDEs."""
-    from embedlab.scoring.dense_topk import dense_topk
-    from embedlab.scoring.late_search import rerank
-
-    first = dense_topk(mv.encode_queries(queries), fd, k)
-    return rerank(queries, docs, first.indices, 10)
 
 
 def main() -> None:

@@ -227,3 +227,25 @@ def publish_dir(staging: Path, final: Path) -> None:
             shutil.rmtree(staging, ignore_errors=True)
             raise write_error(final, exc) from None
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def generated_once(final: Path, marker: str, generate: Callable[[Path], object]) -> Path:
+    """``final``, filled by ``generate(folder)`` unless it already holds ``marker`` (a file the
+    generator writes last, relative to ``final``).
+
+    A folder without the marker (left incomplete by something else) is regenerated. The
+    generator writes into a staging folder that is published whole (:func:`publish_dir`), so a
+    crash never leaves a half-written ``final`` and concurrent callers keep the first one.
+    """
+    if (final / marker).is_file():
+        return final
+    if final.exists():
+        shutil.rmtree(final)
+    staging = make_staging_dir(final)
+    try:
+        generate(staging)
+        publish_dir(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return final
+

@@ -13,7 +13,7 @@ from tests.indexes._data import brute_force, unit_rows
 
 def test_exact_equals_the_brute_force_loop_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     corpus, queries = unit_rows(700, 16, seed=1), unit_rows(30, 16, seed=2)
-    monkeypatch.setattr(exact_module, "QUERY_BLOCK", 7)
+    monkeypatch.setattr("embedlab.scoring.dense_topk.QUERY_BLOCK", 7)
     monkeypatch.setattr(exact_module, "BLOCK_MB", 0.001)  # ~36-column corpus blocks
     index = create_index(IndexConfig.of("exact"))
     index.build(corpus)

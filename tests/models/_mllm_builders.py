@@ -11,6 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from embedlab.models.encoders.mllm_arch import CHAT_TEMPLATE
+from tests.fixtures.tiny_qwen_vl import (
+    QWEN2_VL_ROPE,
+    QWEN2_VL_VISION,
+    QWEN_SPECIALS,
+    tiny_text_config,
+    vision_token_ids,
+)
+
 SEED = 0
 SENTENCE = (
     "a photo of the cat dog on grass two red squares and blue circle small green "
@@ -18,32 +27,13 @@ SENTENCE = (
     "represent user's input query retrieve images or relevant document you are "
     "helpful assistant passage answer question shape shapes with colour picture"
 )
-SPECIALS = [
-    "<unk>",
-    "<|endoftext|>",
-    "<|im_start|>",
-    "<|im_end|>",
-    "<|vision_start|>",
-    "<|vision_end|>",
-    "<|image_pad|>",
-    "<|video_pad|>",
-]
-#: The Qwen chat layout: system, user (image placeholder, then text), generation prompt.
-CHAT_TEMPLATE = (
-    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}"
-    "{% else %}{% for part in message['content'] %}"
-    "{% if part['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
-    "{% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}{% endfor %}{% endif %}"
-    "<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
 
 
 def _tokenizer() -> Any:
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import Qwen2TokenizerFast
 
-    vocab = {tok: i for i, tok in enumerate(SPECIALS + sorted(set(SENTENCE.split())))}
+    vocab = {tok: i for i, tok in enumerate(QWEN_SPECIALS + sorted(set(SENTENCE.split())))}
     for piece in ("\n", "system", "user", "assistant", "'", ".", ",", "?", ":"):
         vocab.setdefault(piece, len(vocab))
     core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
@@ -55,7 +45,7 @@ def _tokenizer() -> Any:
         unk_token="<unk>",
         pad_token="<|endoftext|>",
         eos_token="<|im_end|>",
-        additional_special_tokens=SPECIALS[2:],
+        additional_special_tokens=QWEN_SPECIALS[2:],
     )
     tokenizer.chat_template = CHAT_TEMPLATE
     return tokenizer
@@ -65,26 +55,7 @@ def _ids(tokenizer: Any) -> dict[str, int]:
     return {
         "bos_token_id": tokenizer.pad_token_id,
         "eos_token_id": tokenizer.eos_token_id,
-        "image_token_id": tokenizer.convert_tokens_to_ids("<|image_pad|>"),
-        "video_token_id": tokenizer.convert_tokens_to_ids("<|video_pad|>"),
-        "vision_start_token_id": tokenizer.convert_tokens_to_ids("<|vision_start|>"),
-        "vision_end_token_id": tokenizer.convert_tokens_to_ids("<|vision_end|>"),
-    }
-
-
-def _text(tokenizer: Any, **extra: Any) -> dict[str, Any]:
-    return {
-        "vocab_size": len(tokenizer),
-        "hidden_size": 32,
-        "intermediate_size": 64,
-        "num_hidden_layers": 2,
-        "num_attention_heads": 2,
-        "num_key_value_heads": 1,
-        "max_position_embeddings": 512,
-        "pad_token_id": tokenizer.pad_token_id,
-        "bos_token_id": tokenizer.pad_token_id,
-        "eos_token_id": tokenizer.eos_token_id,
-        **extra,
+        **vision_token_ids(tokenizer),
     }
 
 
@@ -100,20 +71,8 @@ def save_tiny_qwen2_vl(path: Path) -> None:
     )
 
     tokenizer = _tokenizer()
-    vision = {
-        "depth": 1,
-        "embed_dim": 32,
-        "hidden_size": 32,
-        "num_heads": 2,
-        "mlp_ratio": 2,
-        "patch_size": 4,
-        "spatial_merge_size": 2,
-        "temporal_patch_size": 2,
-        "in_channels": 3,
-    }
-    rope = {"rope_type": "default", "mrope_section": [2, 3, 3], "rope_theta": 10000.0}
-    text = _text(tokenizer, rope_parameters=rope)
-    config = Qwen2VLConfig(text_config=text, vision_config=vision, **_ids(tokenizer))
+    text = tiny_text_config(tokenizer, rope_parameters=QWEN2_VL_ROPE)
+    config = Qwen2VLConfig(text_config=text, vision_config=QWEN2_VL_VISION, **_ids(tokenizer))
     torch.manual_seed(SEED)
     Qwen2VLForConditionalGeneration(config).eval().save_pretrained(path)
     pixels = {"min_pixels": 16 * 16, "max_pixels": 32 * 32}
@@ -158,7 +117,7 @@ def save_tiny_qwen3_vl(path: Path) -> None:
         "rope_theta": 10000.0,
         "mrope_interleaved": True,
     }
-    text = _text(tokenizer, head_dim=16, rope_parameters=rope)
+    text = tiny_text_config(tokenizer, head_dim=16, rope_parameters=rope)
     config = Qwen3VLConfig(text_config=text, vision_config=vision, **_ids(tokenizer))
     torch.manual_seed(SEED)
     Qwen3VLForConditionalGeneration(config).eval().save_pretrained(path)

@@ -79,3 +79,15 @@ def test_recovered_fraction_by_hand() -> None:
     assert recovered_fraction([[1, 2, 3], [4, 5, 6]], [[3, 2, 9], [7, 8, 9]]) == pytest.approx(
         1 / 3
     )
+
+
+def test_muvera_with_precomputed_document_fdes() -> None:
+    rng = np.random.default_rng(5)
+    centres = rng.normal(size=(8, 16))
+    d, q = _clustered(rng, 50, 6, 16, centres), _clustered(rng, 4, 3, 16, centres)
+    mv = Muvera.create(MuveraSettings(repetitions=4, k_sim=3, d_proj=8, seed=1), dim=16)
+    fresh = muvera_topk(q, d, 5, candidates=20, muvera=mv)
+    given = muvera_topk(q, d, 5, candidates=20, muvera=mv, doc_fdes=mv.encode_documents(d))
+    np.testing.assert_array_equal(given.indices, fresh.indices)
+    with pytest.raises(DataError, match="doc_fdes has shape"):
+        muvera_topk(q, d, 5, candidates=20, muvera=mv, doc_fdes=mv.encode_documents(d)[:10])

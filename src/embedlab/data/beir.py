@@ -18,11 +18,13 @@ is empty.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from embedlab._atomic import write_bytes_atomic
 from embedlab.data.content import content_fingerprint
 from embedlab.data.jsonl_records import id_objects, nonblank_lines
 from embedlab.data.registry import DatasetRequest, register_dataset
@@ -114,6 +116,25 @@ def load_beir(data_dir: Path, split: str = "test", name: str | None = None) -> B
         queries=queries,
         qrels=read_qrels(qrels_path),
     )
+
+
+def write_beir_files(
+    out: Path,
+    corpus: Sequence[Mapping[str, str]],
+    queries: Sequence[Mapping[str, str]],
+    qrels: Sequence[tuple[str, str, int]],
+    split: str = "test",
+) -> None:
+    """Write ``corpus.jsonl``, ``queries.jsonl`` (one JSON object a line, as given) and
+    ``qrels/<split>.tsv`` (header, then ``query-id<TAB>corpus-id<TAB>grade``), each atomically."""
+
+    def jsonl(rows: Sequence[Mapping[str, str]]) -> bytes:
+        return "".join(json.dumps(dict(r), ensure_ascii=False) + "\n" for r in rows).encode()
+
+    lines = ["\t".join(QRELS_HEADER), *(f"{q}\t{d}\t{g}" for q, d, g in qrels)]
+    write_bytes_atomic(out / CORPUS_FILE, jsonl(corpus))
+    write_bytes_atomic(out / QUERIES_FILE, jsonl(queries))
+    write_bytes_atomic(out / QRELS_DIR / f"{split}.tsv", ("\n".join(lines) + "\n").encode())
 
 
 def read_qrels(path: Path) -> dict[str, dict[str, int]]:

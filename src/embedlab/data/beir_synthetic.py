@@ -19,14 +19,12 @@ Corpus order is shuffled, so input order carries no signal. Same arguments, same
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 
-from embedlab._atomic import make_staging_dir, publish_dir, write_bytes_atomic
-from embedlab.data.beir import CORPUS_FILE, QRELS_DIR, QUERIES_FILE, BeirDataset, load_beir
+from embedlab._atomic import generated_once
+from embedlab.data.beir import QRELS_DIR, BeirDataset, load_beir, write_beir_files
 from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.errors import ConfigError
 
@@ -126,24 +124,14 @@ def generate_beir_synthetic(
         {"_id": doc_id[key], "title": title, "text": text}
         for key, title, text in (docs[i] for i in order)
     ]
-    _write(out, corpus, queries, qrels, split)
+    write_beir_files(out, corpus, queries, qrels, split)
     return out
 
 
 def default_beir_synthetic_dir(cache_dir: Path) -> Path:
     """The default set (seed 0, 24 subjects), generated once into ``cache_dir/beir-synthetic``."""
     final = cache_dir / NAME / f"v{GENERATOR_VERSION}-seed{DEFAULT_SEED}-n{DEFAULT_N_SUBJECTS}"
-    if (final / QRELS_DIR / "test.tsv").is_file():
-        return final
-    if final.exists():  # left incomplete by something else: regenerate
-        shutil.rmtree(final)
-    staging = make_staging_dir(final)
-    try:
-        generate_beir_synthetic(staging)
-        publish_dir(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return final
+    return generated_once(final, f"{QRELS_DIR}/test.tsv", generate_beir_synthetic)
 
 
 def _documents(rng: np.random.Generator, n_subjects: int) -> list[tuple[tuple[int, int], str, str]]:
@@ -174,22 +162,6 @@ def _values(rng: np.random.Generator, subject: int) -> dict[str, str]:
         "y": str(int(rng.integers(1600, 2020))),
         "n": str(int(rng.integers(3, 90))),
     }
-
-
-def _write(
-    out: Path,
-    corpus: list[dict[str, str]],
-    queries: list[dict[str, str]],
-    qrels: list[tuple[str, str, int]],
-    split: str,
-) -> None:
-    def jsonl(rows: list[dict[str, str]]) -> bytes:
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-
-    lines = ["query-id\tcorpus-id\tscore", *(f"{q}\t{d}\t{g}" for q, d, g in qrels)]
-    write_bytes_atomic(out / CORPUS_FILE, jsonl(corpus))
-    write_bytes_atomic(out / QUERIES_FILE, jsonl(queries))
-    write_bytes_atomic(out / QRELS_DIR / f"{split}.tsv", ("\n".join(lines) + "\n").encode())
 
 
 @register_dataset(NAME, "text-retrieval", "generated BEIR-layout text retrieval set (offline)")

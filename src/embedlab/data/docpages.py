@@ -22,13 +22,12 @@ with Pillow's bundled default font).
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from embedlab._atomic import make_staging_dir, publish_dir, write_bytes_atomic
+from embedlab._atomic import generated_once, write_bytes_atomic
 from embedlab.data.beir import QRELS_DIR
 from embedlab.data.vidore import write_vidore_folder
 from embedlab.errors import ConfigError
@@ -108,17 +107,7 @@ def generate_docpages(
 def default_docpages_dir(cache_dir: Path) -> Path:
     """The default set (seed 0, 24 pages), generated once into ``cache_dir/docpages``."""
     final = cache_dir / NAME / f"v{GENERATOR_VERSION}-seed{DEFAULT_SEED}-n{DEFAULT_N_PAGES}"
-    if (final / QRELS_DIR / "test.tsv").is_file():
-        return final
-    if final.exists():  # left incomplete by something else: regenerate
-        shutil.rmtree(final)
-    staging = make_staging_dir(final)
-    try:
-        generate_docpages(staging)
-        publish_dir(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return final
+    return generated_once(final, f"{QRELS_DIR}/test.tsv", generate_docpages)
 
 
 def _page(rng: np.random.Generator, t: int, o: int, year: int) -> dict[str, Any]:

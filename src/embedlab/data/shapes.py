@@ -11,13 +11,12 @@ ids. The registered dataset reads ``--data-dir`` if given, else generates a defa
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from embedlab._atomic import make_staging_dir, publish_dir, write_error, write_json_atomic
+from embedlab._atomic import generated_once, write_error, write_json_atomic
 from embedlab.data.karpathy import load_karpathy, stem_image_id
 from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.data.shapes_scene import captions, draw, max_scenes, sample_scenes
@@ -109,17 +108,11 @@ def default_shapes_dir(cache_dir: Path) -> Path:
         / NAME
         / (f"v{GENERATOR_VERSION}-seed{DEFAULT_SEED}-n{DEFAULT_N_IMAGES}-{DEFAULT_IMAGE_SIZE}px")
     )
-    if (final / JSON_NAME).is_file():
-        return final
-    if final.exists():  # left incomplete by something else: regenerate
-        shutil.rmtree(final)
-    staging = make_staging_dir(final)
-    try:
-        generate_shapes(staging, DEFAULT_N_IMAGES, DEFAULT_SEED, "test", DEFAULT_IMAGE_SIZE)
-        publish_dir(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return final
+
+    def generate(folder: Path) -> None:
+        generate_shapes(folder, DEFAULT_N_IMAGES, DEFAULT_SEED, "test", DEFAULT_IMAGE_SIZE)
+
+    return generated_once(final, JSON_NAME, generate)
 
 
 def _check_args(n_images: int, seed: int, image_size: int) -> None:

@@ -20,12 +20,10 @@ late-interaction run integration.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
-from embedlab._atomic import write_bytes_atomic
-from embedlab.data.beir import CORPUS_FILE, QRELS_DIR, QRELS_HEADER, QUERIES_FILE, read_qrels
+from embedlab.data.beir import CORPUS_FILE, QRELS_DIR, QUERIES_FILE, read_qrels, write_beir_files
 from embedlab.data.doc_retrieval import DocRetrievalDataset
 from embedlab.data.jsonl_records import id_objects
 from embedlab.data.registry import DatasetRequest
@@ -102,16 +100,11 @@ def write_vidore_folder(
     text), ``qrels`` as (query id, doc id, grade), and optionally each query's ``answer``
     (a documentation field the loader ignores). The image files are the caller's."""
 
-    def jsonl(rows: Sequence[dict[str, str]]) -> bytes:
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-
-    lines = ["\t".join(QRELS_HEADER), *(f"{q}\t{d}\t{g}" for q, d, g in qrels)]
     query_rows = [{"_id": i, "text": t} for i, t in queries]
     for row, answer in zip(query_rows, answers or [], strict=False):
         row["answer"] = answer
-    write_bytes_atomic(out / CORPUS_FILE, jsonl([{"_id": i, "image": p} for i, p in corpus]))
-    write_bytes_atomic(out / QUERIES_FILE, jsonl(query_rows))
-    write_bytes_atomic(out / QRELS_DIR / f"{split}.tsv", ("\n".join(lines) + "\n").encode())
+    corpus_rows = [{"_id": i, "image": p} for i, p in corpus]
+    write_beir_files(out, corpus_rows, query_rows, qrels, split)
 
 
 def _image_path(folder: Path, corpus_path: Path, record: dict[str, str]) -> Path:

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from embedlab.embedding.provider import SHARD_SIZE, EmbeddingProvider
 from embedlab.errors import ResultsError
-from embedlab.results.embedding_cache import ShardedEmbeddings, ShardFault, cache_key
+from embedlab.results.embedding_cache import ShardedEmbeddings, ShardFault, locate_entry
 
 
 @dataclass
@@ -46,8 +46,7 @@ class CachedEmbedder(EmbeddingProvider):
     ) -> ShardedEmbeddings:
         """The entry the provider would open, located without writing anything."""
         parts = self._entry_parts(modality, role, dataset, items, instruction)
-        key = cache_key({**parts, "n_items": str(n), "shard_size": str(SHARD_SIZE)})
-        root = self.cache_dir / "embeddings" / key
+        root = locate_entry(self.cache_dir, parts, n, SHARD_SIZE).root
         return _Described(root, n, SHARD_SIZE, what=f"{modality} ({role}) embeddings")
 
     def _fill(

@@ -26,12 +26,12 @@ Every backend follows the same conventions, so a verb can sweep them all alike:
   (binary-rescore), and conversion to float32 / int64 arrays. Nothing else (no I/O, no build).
 
 **The exact baseline.** End-task quality of exact search is the run's own scoring path
-(``embedlab.scoring``, which this layer may not import): the verbs compare every configuration
-against it. For ANN recall@k the reference neighbours come from the ``exact`` backend here
-(numpy float32 GEMM top-k in bounded memory, order: score descending then row number ascending,
-the same order as ``scoring.dense_topk`` with its default tiebreak), computed in the same space
-(same ``dim``) as the configuration judged. ``flat`` is faiss's ``IndexFlatIP``: an index like
-the others, equal to ``exact`` up to float rounding among near-ties.
+(``embedlab.scoring``): the verbs compare every configuration against it. For ANN recall@k the
+reference neighbours come from the ``exact`` backend here (``scoring.dense_topk`` over the
+stored vectors, in bounded memory; order: score descending then row number ascending),
+computed in the same space (same ``dim``) as the configuration judged. ``flat`` is faiss's
+``IndexFlatIP``: an index like the others, equal to ``exact`` up to float rounding among
+near-ties.
 
 Where things live (all re-exported by :mod:`embedlab.indexes`):
 

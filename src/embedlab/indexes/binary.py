@@ -38,7 +38,6 @@ from embedlab.indexes._arrays import (
 )
 from embedlab.indexes._faiss import require_faiss, save_index, serialized_size
 from embedlab.indexes._params import checked_search, complete
-from embedlab.indexes._topk import best_k
 from embedlab.indexes.base import (
     INDEX_BACKENDS,
     BackendDef,
@@ -49,6 +48,7 @@ from embedlab.indexes.base import (
     register_backend,
 )
 from embedlab.indexes.int8 import CALIBRATION_ROWS, Int8Codec
+from embedlab.scoring.topk_order import best_k
 
 RESCORE_SWEEP = (1, 4, 10, 50)
 #: Floats gathered per rescoring block (query block x candidates x D), about 64 MB.

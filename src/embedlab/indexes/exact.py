@@ -1,10 +1,9 @@
-"""``exact``: the reference neighbours, a numpy float32 GEMM top-k in bounded memory.
+"""``exact``: the reference neighbours, embedlab's own exact search over the stored vectors.
 
 ``s(q, x) = <q, x>`` in float32; per query the ``k`` best rows by score descending, then row
-number ascending (the order of ``scoring.dense_topk`` with its default tiebreak). Queries go in
-blocks of :data:`QUERY_BLOCK`, the corpus in column blocks of about :data:`BLOCK_MB` MB of
-scores; a running top-k per query is merged with each block's candidates, so no ``Q x N``
-matrix is ever held. Needs no faiss. Stores the float32 vectors: ``4 * D`` bytes per vector
+number ascending: :func:`embedlab.scoring.dense_topk.dense_topk` (the kernel the run's BEIR
+scoring uses) with blocks of about :data:`BLOCK_MB` MB of scores, so no ``Q x N`` matrix is
+ever held. Needs no faiss. Stores the float32 vectors: ``4 * D`` bytes per vector
 (measured as the ``.npy`` it saves, header included). This is the ANN-recall reference; the
 exact end-task baseline is the run's own scoring (see :mod:`embedlab.indexes.base`).
 """
@@ -19,7 +18,6 @@ from numpy.typing import NDArray
 
 from embedlab.indexes._arrays import as_vectors, check_k, finish, npy_nbytes, save_npy
 from embedlab.indexes._params import checked_search
-from embedlab.indexes._topk import best_k, block_candidates
 from embedlab.indexes.base import (
     BackendDef,
     IndexConfig,
@@ -27,8 +25,8 @@ from embedlab.indexes.base import (
     Param,
     register_backend,
 )
+from embedlab.scoring.dense_topk import dense_topk
 
-QUERY_BLOCK = 1024
 BLOCK_MB = 64.0
 
 
@@ -58,21 +56,10 @@ class ExactIndex:
         k = check_k(k)
         scores = np.full((len(q), k), -np.inf, dtype=np.float32)
         ids = np.full((len(q), k), -1, dtype=np.int64)
-        qb = min(len(q), QUERY_BLOCK)
-        cb = max(k + 1, int(BLOCK_MB * 2**20) // (4 * qb))
-        for lo in range(0, len(q), qb):
-            best_s = np.zeros((min(qb, len(q) - lo), 0), np.float32)
-            best_i = np.zeros((len(best_s), 0), np.int64)
-            for c0 in range(0, len(x), cb):
-                block = q[lo : lo + qb] @ x[c0 : c0 + cb].T
-                cand = block_candidates(block, k)
-                best_s, best_i = best_k(
-                    np.concatenate([best_s, np.take_along_axis(block, cand, axis=1)], axis=1),
-                    np.concatenate([best_i, cand + c0], axis=1),
-                    k,
-                )
-            found = best_s.shape[1]
-            scores[lo : lo + qb, :found], ids[lo : lo + qb, :found] = best_s, best_i
+        if len(q):
+            top = dense_topk(q, x, k, chunk_mb=BLOCK_MB)
+            found = top.indices.shape[1]  # k capped at the corpus size
+            scores[:, :found], ids[:, :found] = top.scores, top.indices
         return finish(scores, ids)
 
     def set_search_params(self, params: Mapping[str, Param]) -> None:

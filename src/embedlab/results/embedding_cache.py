@@ -179,12 +179,19 @@ class ShardedEmbeddings:
         return np.concatenate([self.read_shard(s) for s in range(self.n_shards)], axis=0)
 
 
+def locate_entry(
+    cache_dir: Path, parts: Mapping[str, str], n_items: int, shard_size: int = DEFAULT_SHARD_SIZE
+) -> ShardedEmbeddings:
+    """The cache entry for ``parts`` (its folder is keyed by them), without creating anything."""
+    key = cache_key({**parts, "n_items": str(n_items), "shard_size": str(shard_size)})
+    return ShardedEmbeddings(cache_dir / "embeddings" / key, n_items, shard_size)
+
+
 def open_entry(
     cache_dir: Path, parts: Mapping[str, str], n_items: int, shard_size: int = DEFAULT_SHARD_SIZE
 ) -> ShardedEmbeddings:
     """Open (creating if needed) the cache entry for ``parts``; records ``parts`` in meta.json."""
-    key = cache_key({**parts, "n_items": str(n_items), "shard_size": str(shard_size)})
-    entry = ShardedEmbeddings(cache_dir / "embeddings" / key, n_items, shard_size)
+    entry = locate_entry(cache_dir, parts, n_items, shard_size)
     if not (entry.root / "meta.json").exists():
         entry.write_meta({**parts, "n_items": str(n_items), "shard_size": str(shard_size)})
     return entry

@@ -264,15 +264,13 @@ def _tile_parallel(
     workers: list[TileWorker],
 ) -> None:
     """One chunk at a time: product on all BLAS threads, then its tiles on all pool threads."""
-    scores = np.empty((step, inp.image.shape[0]), dtype=np.float32)
-    gathered = None
-    if inp.row_source is not None:
-        gathered = np.empty((step, inp.text.shape[1]), dtype=np.float32)
+    buffers = _ChunkBuffers(inp, step)
+    gathered = buffers.gathered
     pool.run(_gather_tasks(inp, chunks[0], gathered))
     image_t, tile = inp.image.T, workers[0].rows
     for k, (a, b) in enumerate(chunks):
         source = inp.text[a:b] if gathered is None else gathered[: b - a]
-        chunk = np.matmul(source, image_t, out=scores[: b - a])
+        chunk = np.matmul(source, image_t, out=buffers.scores[: b - a])
         tasks: list[Task] = [
             partial(_score_tile, workers, chunk, a, t0, t1) for t0, t1 in row_blocks(b - a, tile)
         ]

@@ -27,6 +27,7 @@ from embedlab.errors import ConfigError, DataError
 from embedlab.scoring.dense_topk import dense_topk
 from embedlab.scoring.maxsim import DEFAULT_CHUNK_MB, maxsim_blocks, maxsim_scores
 from embedlab.scoring.muvera import Muvera
+from embedlab.scoring.topk_order import best_k
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,6 @@ class LateTopK:
     fde_dim: int = 0
 
 
-def _best(
-    scores: NDArray[np.float32], index: NDArray[np.int64], k: int
-) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
-    """Row-wise top-``k`` of ``scores`` (columns named by ``index``): score desc, index asc."""
-    order = np.lexsort((index, -scores), axis=1)[:, :k]
-    return np.take_along_axis(scores, order, 1), np.take_along_axis(index, order, 1)
-
-
 def _check_k(k: int, n_docs: int) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"k must be a positive integer (got {k!r})")
@@ -74,7 +67,7 @@ def exact_topk(
         cols = np.broadcast_to(np.arange(b.d_start, b.d_stop, dtype=np.int64), b.scores.shape)
         s = np.concatenate([out_s[rows], b.scores], axis=1)
         i = np.concatenate([out_i[rows], cols], axis=1)
-        out_s[rows], out_i[rows] = _best(s, i, k)
+        out_s[rows], out_i[rows] = best_k(s, i, k)
     work = len(queries.tokens) * len(docs.tokens)
     return LateTopK(out_i, out_s, work)
 
@@ -102,17 +95,30 @@ def rerank(queries: MultiVectors, docs: MultiVectors, candidates: ArrayLike, k: 
             continue
         s = maxsim_scores(queries.slice(q, q + 1), docs.select(c))
         work += int(queries.counts[q]) * int(counts[c].sum())
-        top_s, top_i = _best(s, c[None, :], k)
+        top_s, top_i = best_k(s, c[None, :], k)
         out_s[q, : top_s.shape[1]], out_i[q, : top_i.shape[1]] = top_s[0], top_i[0]
     return LateTopK(out_i, out_s, work)
 
 
 def muvera_topk(
-    queries: MultiVectors, docs: MultiVectors, k: int, candidates: int, muvera: Muvera
+    queries: MultiVectors,
+    docs: MultiVectors,
+    k: int,
+    candidates: int,
+    muvera: Muvera,
+    doc_fdes: NDArray[np.float32] | None = None,
 ) -> LateTopK:
-    """MUVERA first stage (top ``candidates`` by FDE inner product), exact MaxSim rerank."""
-    fq, fd = muvera.encode_queries(queries), muvera.encode_documents(docs)
-    first = dense_topk(fq, fd, _check_k(candidates, docs.n_items))
+    """MUVERA first stage (top ``candidates`` by FDE inner product), exact MaxSim rerank.
+
+    ``doc_fdes``: the documents' FDEs when already computed (an index holds them; encoding the
+    corpus is an indexing cost, not a query cost); default: encoded here.
+    """
+    fd = muvera.encode_documents(docs) if doc_fdes is None else doc_fdes
+    if fd.shape != (docs.n_items, muvera.fde_dim):
+        raise DataError(
+            f"doc_fdes has shape {fd.shape}; expected ({docs.n_items}, {muvera.fde_dim})"
+        )
+    first = dense_topk(muvera.encode_queries(queries), fd, _check_k(candidates, docs.n_items))
     result = rerank(queries, docs, first.indices, k)
     return LateTopK(
         result.indices,
