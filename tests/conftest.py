@@ -41,6 +41,7 @@ pytest_plugins = [
     "tests.fixtures.tiny_models",
     "tests.fixtures.datasets",
     "tests.fixtures.index_runs",
+    "tests.fixtures.ray_local",
 ]
 
 

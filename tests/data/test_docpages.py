@@ -90,3 +90,14 @@ def test_generate_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*args[:4], "--size", "1"])  # main() maps it to exit 2
     assert isinstance(result.exception, ConfigError)
     assert str(result.exception) == "--size must be at least 2 for docpages (got 1)"
+
+
+def test_registered_dataset_generates_the_default_set_or_reads_a_folder(tmp_path: Path) -> None:
+    from embedlab.data.doc_retrieval import DocRetrievalDataset
+    from embedlab.data.registry import DatasetRequest, load_dataset
+
+    default = load_dataset(DatasetRequest("docpages", None, tmp_path), DocRetrievalDataset)
+    assert default.source == str(default_docpages_dir(tmp_path)) and default.n_docs == 24
+    folder = generate_docpages(tmp_path / "small", n_pages=4, seed=3)
+    small = load_dataset(DatasetRequest("docpages", folder, tmp_path), DocRetrievalDataset)
+    assert small.name == "docpages" and small.n_docs == 4 and small.n_queries == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -44,3 +45,15 @@ def test_truncated_png_is_named(tmp_path: Path) -> None:
 def test_directory_is_not_an_image(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=str(tmp_path)):
         load_image(tmp_path)
+
+
+def test_draft_decodes_a_jpeg_at_reduced_scale_no_smaller_than_asked(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    path = tmp_path / "big.jpg"
+    Image.fromarray(rng.integers(0, 256, (400, 640, 3), dtype=np.uint8)).save(path)
+    assert load_image(path).size == (640, 400)
+    assert load_image(path, draft=(100, 100)).size == (160, 100)  # 1/4 scale: 400/4 = 100
+    assert load_image(path, draft=(101, 101)).size == (320, 200)  # 1/2: 1/4 would go below
+    png = tmp_path / "big.png"
+    Image.open(path).save(png)
+    assert load_image(png, draft=(100, 100)).size == (640, 400)  # only JPEG has draft scaling

@@ -205,3 +205,14 @@ def test_hub_rows_missing_a_column(tmp_path: Path) -> None:
 def test_hub_needs_the_network_or_a_local_copy(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="needs the Hugging Face dataset 'vidore/x'"):
         hub_source.config_names("vidore/x", purpose="loading vidore/x")
+
+
+def test_registered_as_a_doc_retrieval_dataset(tmp_path: Path) -> None:
+    from embedlab.data.doc_retrieval import DocRetrievalDataset
+    from embedlab.data.registry import DATASETS, dataset_names, load_dataset
+
+    assert dataset_names("doc-retrieval") == ["docpages", "vidore"]
+    assert DATASETS.get("vidore").kind == "doc-retrieval"
+    folder = make_folder(tmp_path / "set")
+    data = load_dataset(DatasetRequest("vidore", folder, tmp_path / "cache"), DocRetrievalDataset)
+    assert data.doc_ids == ["d0", "d1", "d2"] and data.name == "set"

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embedlab.core.multivector import MultiVectors
 from embedlab.embedding.contract import Embedder, provenance_notes
 from embedlab.embedding.stub import EmbedRequest, StubEmbedder
-from embedlab.errors import ModelError
+from embedlab.errors import ConfigError, ModelError
 from embedlab.tasks.base import TASKS, TaskContext
 from tests.fixtures.datasets import write_png
 
@@ -64,3 +65,47 @@ def test_a_real_task_runs_against_the_stub(tmp_path: Path) -> None:
     recall1 = {m.protocol: m.value for m in result.metrics if m.metric == "recall@1"}
     assert recall1 == {"t2i": 1.0, "t2i-first": 1.0, "i2t": 1.0, "i2t-symmetric": 1.0}
     assert [r.modality for r in embed.requests] == ["image", "text"]  # type: ignore[attr-defined]
+
+
+def test_token_stub_packs_per_item_arrays_and_records_requests() -> None:
+    stub = StubEmbedder.by_tokens(
+        {"a": [[1.0, 0.0]], "b": [[0.0, 1.0], [0.5, 0.25]], "i": np.eye(2)}, model="stub:col"
+    )
+    assert stub.late_interaction
+    texts = stub.text_tokens("set", ["b", "a"], ["x", "y"])
+    images = stub.image_tokens("set", ["i"], [Path("/img.png")])
+    assert isinstance(texts, MultiVectors) and texts.counts.tolist() == [2, 1]
+    np.testing.assert_array_equal(texts.item(0), [[0.0, 1.0], [0.5, 0.25]])
+    assert texts.tokens.dtype == np.float32 and images.counts.tolist() == [2]
+    assert stub.requests[0] == EmbedRequest("text", "set", ("b", "a"), ("x", "y"), "query")
+    assert stub.requests[1].modality == "image" and stub.requests[1].role == "document"
+
+
+def test_dense_and_token_methods_refuse_the_other_kind_in_one_line() -> None:
+    late = StubEmbedder.by_tokens({"a": [[1.0]]}, model="stub:col")
+    with pytest.raises(ConfigError, match=r"model stub:col is a multi-vector .* use text_tokens"):
+        late.texts("d", ["a"], ["x"])
+    with pytest.raises(ConfigError, match=r"stub:col .* use image_tokens"):
+        late.images("d", ["a"], [Path("/a.png")])
+    dense = StubEmbedder.by_id({"a": [1.0]}, model="stub:dense")
+    assert not dense.late_interaction
+    for call in (dense.text_tokens, dense.image_tokens):
+        with pytest.raises(ConfigError, match="model stub:dense gives one vector per item"):
+            call("d", ["a"], ["x"])  # type: ignore[arg-type]
+    assert late.requests == [] and dense.requests == []
+    with pytest.raises(ConfigError, match="not both"):
+        StubEmbedder(lambda r: np.ones((1, 1)), token_handler=lambda r: [np.ones((1, 1))])
+
+
+def test_bad_token_handler_output_is_a_model_error() -> None:
+    def stub(*items: object) -> StubEmbedder:
+        return StubEmbedder(token_handler=lambda r: list(items))  # type: ignore[arg-type]
+
+    with pytest.raises(ModelError, match=r"one \(n_i >= 1, D\) array per id"):
+        stub(np.ones((1, 2))).text_tokens("d", ["a", "b"], ["x", "y"])
+    with pytest.raises(ModelError, match="per id"):
+        stub(np.ones((0, 2))).text_tokens("d", ["a"], ["x"])
+    with pytest.raises(ModelError, match="non-finite"):
+        stub(np.full((1, 2), np.inf)).text_tokens("d", ["a"], ["x"])
+    with pytest.raises(ModelError, match="one D"):
+        stub(np.ones((1, 2)), np.ones((1, 3))).text_tokens("d", ["a", "b"], ["x", "y"])

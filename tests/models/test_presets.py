@@ -83,3 +83,17 @@ def test_preset_fingerprints_differ_from_st_and_by_dim() -> None:
     names = ["preset:all-minilm-l6-v2", "preset:all-minilm-l6-v2?dim=64", "st:all-MiniLM-L6-v2"]
     prints = {get_source(parse_model(n)).fingerprint(parse_model(n)) for n in names}
     assert len(prints) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "hub_id"),
+    [("colpali-v1.3", "vidore/colpali-v1.3-hf"), ("colqwen2-v1.0", "vidore/colqwen2-v1.0-hf")],
+)
+def test_late_interaction_presets_stand_for_hf_checkpoints(name: str, hub_id: str) -> None:
+    for text in (f"preset:{name}", name, name.upper()):
+        spec = parse_model(text)
+        assert (spec.source, spec.ref) == ("hf", hub_id)
+    preset = get_preset(name)
+    assert preset.loader == "hf" and preset.reference.startswith(f"https://huggingface.co/{hub_id}")
+    assert "128-dim token vectors" in preset.note
+    assert preset_model(f"{name}?x=1") == f"hf:{hub_id}?x=1"

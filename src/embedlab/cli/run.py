@@ -72,7 +72,22 @@ def run_command(
     ] = 1000,
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap generator.")] = 0,
-    workers: Annotated[int, typer.Option(help="Threads decoding images ahead of the model.")] = 2,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes decoding and preprocessing images ahead of the model (threads "
+            "for models whose preprocessing cannot run apart)."
+        ),
+    ] = 2,
+    fast_decode: Annotated[
+        bool,
+        typer.Option(
+            "--fast-decode",
+            help="Decode JPEGs at reduced scale (draft mode) down to the model's input size: "
+            "faster, approximate pixels, cached apart from exact ones (models whose "
+            "preprocessing runs in the decode workers, e.g. open_clip; others decode exactly).",
+        ),
+    ] = False,
     runtime: Annotated[
         str,
         typer.Option(
@@ -122,6 +137,30 @@ def run_command(
     templates: Annotated[
         Path | None, typer.Option(help="zeroshot: prompt templates JSON (default: built-in).")
     ] = None,
+    muvera: Annotated[
+        bool,
+        typer.Option(
+            "--muvera",
+            help="Late-interaction models (vidore): also search with MUVERA (fixed-dimensional "
+            "encodings, then exact MaxSim of the top K; -T muvera_candidates=K, default 100) "
+            "beside exact MaxSim.",
+        ),
+    ] = False,
+    rerank: Annotated[
+        str | None,
+        typer.Option(
+            metavar="MODEL",
+            help="Two-stage retrieval (vidore): rerank each --model's top --candidates per query "
+            "by exact MaxSim of this late-interaction model, e.g. hf:vidore/colpali-v1.3-hf "
+            "(on torch).",
+        ),
+    ] = None,
+    candidates: Annotated[
+        int | None,
+        typer.Option(
+            metavar="K", help="With --rerank: first-stage candidates per query (default 100)."
+        ),
+    ] = None,
     trust_remote_code: Annotated[
         bool, typer.Option("--trust-remote-code", help="Allow model repos to run their own code.")
     ] = False,
@@ -133,6 +172,44 @@ def run_command(
             metavar="NAME=VALUE",
             help="Set a task parameter by name (repeatable), e.g. -T split=val; "
             "'embedlab list' shows each task's parameters.",
+        ),
+    ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(
+            help="What computes missing embeddings: local (this process) or ray (a Ray actor "
+            "pool; the same cache, so either executor can finish a run).",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="--executor ray: the cluster, ray://HEAD:10001 or HEAD:6379 or auto "
+            "(default: start Ray on this machine).",
+        ),
+    ] = None,
+    ray_actors: Annotated[
+        int | None,
+        typer.Option(help="--executor ray: actors in the pool, one model copy each (default 2)."),
+    ] = None,
+    ray_cpus_per_actor: Annotated[
+        float | None,
+        typer.Option(
+            help="--executor ray: CPUs reserved per actor, may be fractional (default 0.5)."
+        ),
+    ] = None,
+    ray_gpus_per_actor: Annotated[
+        float | None,
+        typer.Option(
+            help="--executor ray: GPUs reserved per actor, with --device cuda (default 0)."
+        ),
+    ] = None,
+    corpus_memory_mb: Annotated[
+        float | None,
+        typer.Option(
+            metavar="MB",
+            help="BEIR tasks: search a corpus whose embeddings exceed MB shard by shard from "
+            "the embedding cache (same results; default: hold it in memory).",
         ),
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
@@ -194,6 +271,7 @@ def run_command(
         "confidence": confidence,
         "seed": seed,
         "workers": workers,
+        "fast_decode": fast_decode,
         "trust_remote_code": trust_remote_code,
         "runtime": endpoint_runtime(runtime, api),
         "api_key_env": api_key_env,
@@ -205,7 +283,16 @@ def run_command(
         "classnames": classnames,
         "templates": templates,
         "task_params": _pairs(task_param or []),
+        "muvera": muvera,
+        "rerank": rerank,
+        "candidates": candidates,
+        "corpus_memory_mb": corpus_memory_mb,
         "progress": progress,
+        "executor": executor,
+        "ray_address": ray_address,
+        "ray_actors": ray_actors,
+        "ray_cpus_per_actor": ray_cpus_per_actor,
+        "ray_gpus_per_actor": ray_gpus_per_actor,
         "overwrite": overwrite,
     }
     if cache_dir is not None:

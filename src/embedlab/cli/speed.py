@@ -122,6 +122,13 @@ def speed_command(
         ),
     ] = False,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic inputs.")] = 0,
+    maxsim_docs: Annotated[
+        int,
+        typer.Option(
+            help="Multi-vector models (ColPali): documents scored per MaxSim call, each of the "
+            "measured image token count, against one query of the text token count."
+        ),
+    ] = 1000,
     cache_dir: Annotated[
         Path | None, typer.Option(help="Cache of runtime exports (default: embedlab's cache).")
     ] = None,
@@ -171,6 +178,7 @@ def speed_command(
             "reuse_speed": reuse_speed,
             "isolate": isolate,
             "seed": seed,
+            "maxsim_docs": maxsim_docs,
             "cache_dir": cache_dir,
             "trust_remote_code": trust_remote_code,
             "quality": quality,
@@ -191,6 +199,7 @@ def speed_command(
 
 def print_speed(outcome: Any, modalities: list[str]) -> None:
     """The tables, verdicts, notes, skipped cases and written files of a speed outcome."""
+    from embedlab.report.late_speed import maxsim_table, tokens_table
     from embedlab.report.load_table import load_table
     from embedlab.report.speed import cold_start_table, machine_table, speed_table, split_table
 
@@ -199,7 +208,8 @@ def print_speed(outcome: Any, modalities: list[str]) -> None:
         typer.echo("QUICK LOOK (--quick): rough figures; measure without --quick to compare\n")
     load = load_table(rows)
     tables = (load, machine_table(rows)) if load else (
-        speed_table(rows), split_table(rows), cold_start_table(rows), machine_table(rows)
+        speed_table(rows), split_table(rows), tokens_table(rows), maxsim_table(rows),
+        cold_start_table(rows), machine_table(rows),
     )  # fmt: skip
     typer.echo(tables[0])
     for table in tables[1:]:

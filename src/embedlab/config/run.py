@@ -12,10 +12,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from embedlab.core.paths import default_cache_dir
 from embedlab.models.base import PRECISIONS
+
+#: First-stage candidates per query of a two-stage run when ``--candidates`` is not given.
+DEFAULT_CANDIDATES = 100
 
 
 def default_precision(device: str) -> str:
@@ -55,11 +58,33 @@ class RunConfig(BaseModel):
     templates: Path | None = None
     #: ``-T name=value``: any parameter a task declares (see :mod:`embedlab.tasks.params`).
     task_params: dict[str, str] = {}
+    #: Late interaction: fill the ``muvera`` parameter of the tasks that declare it (``vidore``:
+    #: MUVERA first stage + exact MaxSim rerank, reported beside exact MaxSim).
+    muvera: bool = False
+    #: Two-stage retrieval: a late-interaction model reranking each ``--model``'s top
+    #: ``candidates`` per query (only tasks with a two-stage form, e.g. ``vidore``).
+    rerank: str | None = Field(default=None, min_length=1)
+    #: First-stage candidates per query for ``rerank``: None without it, 100 by default with it.
+    candidates: int | None = Field(default=None, ge=1)
     chunk_mb: int = Field(default=32, ge=1)
+    #: A BEIR corpus whose embeddings exceed this many MB is searched shard by shard from the
+    #: embedding cache (same results); None: always held in memory.
+    corpus_memory_mb: float | None = Field(default=None, gt=0)
     bootstrap: int = Field(default=1000, ge=0)
     confidence: float = Field(default=0.95, gt=0, lt=1)
     seed: int = 0
     progress: bool = True
+    #: What computes missing embeddings: ``local`` (this process) or ``ray`` (a Ray actor pool;
+    #: the ``ray_*`` settings below, None = the executor's default). Either writes the same
+    #: cache, so neither is part of the results' identity.
+    executor: str = "local"
+    ray_address: str | None = None
+    ray_actors: int | None = Field(default=None, ge=1)
+    ray_cpus_per_actor: float | None = Field(default=None, gt=0)
+    ray_gpus_per_actor: float | None = Field(default=None, ge=0)
+    #: JPEG draft decoding (``--fast-decode``): faster, approximate pixels; part of the results'
+    #: identity and of the image cache key (fast and exact embeddings never mix).
+    fast_decode: bool = False
     #: Replace results of a different run found in ``out`` (not part of the results' identity).
     overwrite: bool = False
 
@@ -68,6 +93,50 @@ class RunConfig(BaseModel):
     def _known_precision(cls, value: str | None) -> str | None:
         if value is not None and value not in PRECISIONS:
             raise ValueError(f"must be one of {', '.join(PRECISIONS)}")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_candidates(cls, data: Any) -> Any:
+        """``candidates`` defaults to :data:`DEFAULT_CANDIDATES` when ``rerank`` is set."""
+        if isinstance(data, dict) and data.get("rerank") and data.get("candidates") is None:
+            return {**data, "candidates": DEFAULT_CANDIDATES}
+        return data
+
+    @field_validator("candidates")
+    @classmethod
+    def _candidates_need_rerank(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and not info.data.get("rerank"):
+            raise ValueError(
+                "needs --rerank MODEL: the candidates are the first stage's top K per query "
+                "that the late-interaction reranker rescores"
+            )
+        return value
+
+    @field_validator("executor")
+    @classmethod
+    def _known_executor(cls, value: str) -> str:
+        from embedlab.embedding.executors.base import EXECUTORS
+
+        if value not in EXECUTORS:
+            raise ValueError(f"must be one of {', '.join(EXECUTORS.names())}")
+        return value
+
+    @field_validator("ray_address", "ray_actors", "ray_cpus_per_actor", "ray_gpus_per_actor")
+    @classmethod
+    def _ray_settings_need_ray(cls, value: Any, info: ValidationInfo) -> Any:
+        """``--ray-*`` flags only with ``--executor ray`` (else they would be ignored)."""
+        executor = info.data.get("executor", "local")
+        if value is not None and executor != "ray":
+            raise ValueError(f"applies only with --executor ray (this run uses {executor})")
+        return value
+
+    @field_validator("fast_decode")
+    @classmethod
+    def _fast_decode_local(cls, value: bool, info: ValidationInfo) -> bool:
+        """Ray actors decode exactly: refuse rather than key exact pixels as fast ones."""
+        if value and info.data.get("executor", "local") != "local":
+            raise ValueError("works only with the local executor (drop --executor ray)")
         return value
 
     @field_validator("runtime")
@@ -85,9 +154,9 @@ class RunConfig(BaseModel):
 
 
 #: The fields that determine a run's results; the others (``out``, ``cache_dir``, ``device``,
-#: ``batch_size``, ``workers``, ``chunk_mb``, ``trust_remote_code``, ``progress``, ``overwrite``)
-#: change where and how fast it runs, not its numbers. Like the part key, ``device`` counts only
-#: through the precision it implies.
+#: ``batch_size``, ``workers``, ``chunk_mb``, ``trust_remote_code``, ``progress``, ``overwrite``,
+#: ``executor``, ``ray_*`` and ``corpus_memory_mb``) change where and how fast it runs, not its
+#: numbers. Like the part key, ``device`` counts only through the precision it implies.
 RESULT_FIELDS = (
     "models",
     "tasks",
@@ -105,6 +174,10 @@ RESULT_FIELDS = (
     "classnames",
     "templates",
     "task_params",
+    "muvera",
+    "rerank",
+    "candidates",
+    "fast_decode",
     "bootstrap",
     "confidence",
     "seed",

@@ -17,6 +17,10 @@ in ``queries.jsonl`` (field ``answer``, ignored by the loader). Pages are shuffl
 order carries no signal. Written in the folder layout of :mod:`embedlab.data.vidore`, pages as
 PNG in ``images/``. Same arguments, same bytes (with the same Pillow version: the text is drawn
 with Pillow's bundled default font).
+
+Registered as dataset ``docpages`` (kind ``doc-retrieval``, task ``docpages``): ``--data-dir``
+(a folder written by ``embedlab generate docpages``), else the default set generated once into
+the cache.
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ import numpy as np
 
 from embedlab._atomic import generated_once, write_bytes_atomic
 from embedlab.data.beir import QRELS_DIR
-from embedlab.data.vidore import write_vidore_folder
+from embedlab.data.doc_retrieval import DocRetrievalDataset
+from embedlab.data.registry import DatasetRequest, register_dataset
+from embedlab.data.vidore import load_vidore_folder, write_vidore_folder
 from embedlab.errors import ConfigError
 
 NAME = "docpages"
@@ -108,6 +114,13 @@ def default_docpages_dir(cache_dir: Path) -> Path:
     """The default set (seed 0, 24 pages), generated once into ``cache_dir/docpages``."""
     final = cache_dir / NAME / f"v{GENERATOR_VERSION}-seed{DEFAULT_SEED}-n{DEFAULT_N_PAGES}"
     return generated_once(final, f"{QRELS_DIR}/test.tsv", generate_docpages)
+
+
+@register_dataset(NAME, "doc-retrieval", "generated report pages with graded qrels (offline)")
+def load_docpages(request: DatasetRequest) -> DocRetrievalDataset:
+    """``--data-dir`` (a generated folder), else the default set generated into the cache."""
+    folder = request.data_dir or default_docpages_dir(request.cache_dir)
+    return load_vidore_folder(folder, request.split, name=NAME)
 
 
 def _page(rng: np.random.Generator, t: int, o: int, year: int) -> dict[str, Any]:

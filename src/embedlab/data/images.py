@@ -12,11 +12,15 @@ from embedlab.errors import DataError
 _PIL_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError)
 
 
-def load_image(path: Path) -> Image.Image:
+def load_image(path: Path, draft: tuple[int, int] | None = None) -> Image.Image:
     """Open an image file and return it fully decoded in RGB mode.
 
     Args:
         path: the image file.
+        draft: ``(w, h)``: let a JPEG decode at a reduced scale (1/2, 1/4, 1/8: Pillow's
+            ``Image.draft``, DCT scaling) as long as both sides stay at least this large —
+            faster and approximate (``--fast-decode``); None decodes exactly. Other formats
+            ignore it.
 
     Returns:
         A new RGB image, detached from the file (the file is closed on return).
@@ -26,6 +30,8 @@ def load_image(path: Path) -> Image.Image:
     """
     try:
         with Image.open(path) as image:
+            if draft is not None:
+                image.draft("RGB", draft)
             rgb: Image.Image = image.convert("RGB")
             return rgb
     except FileNotFoundError:

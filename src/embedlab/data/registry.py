@@ -5,7 +5,8 @@ description); tasks load through :func:`load_dataset`, which checks the loaded v
 the task expects. Kinds: ``image-text`` (captioned images: the retrieval tasks), ``pairs``
 (Winoground-style 2×2 items), ``choices`` (one image, a true caption and alternatives: SugarCrepe,
 ARO), ``text-retrieval`` (BEIR layout: corpus, queries, graded qrels), ``class-folder``
-(zero-shot classification). A new dataset is one module in this package.
+(zero-shot classification), ``doc-retrieval`` (page images, text queries, graded qrels: the
+``vidore`` task). A new dataset is one module in this package.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ from embedlab._registry import Registry
 from embedlab.errors import ConfigError
 
 T = TypeVar("T")
-DatasetKind = Literal["image-text", "pairs", "choices", "text-retrieval", "class-folder"]
+DatasetKind = Literal[
+    "image-text", "pairs", "choices", "text-retrieval", "class-folder", "doc-retrieval"
+]
 KINDS: tuple[DatasetKind, ...] = (
     "image-text",
     "pairs",
     "choices",
     "text-retrieval",
     "class-folder",
+    "doc-retrieval",
 )
 
 

@@ -14,8 +14,8 @@ this layout once by :mod:`embedlab.data.vidore_hub` and then read by :func:`load
 :func:`load_vidore` picks one or the other from a :class:`DatasetRequest`. The synthetic
 generator :mod:`embedlab.data.docpages` writes this layout too (:func:`write_vidore_folder`).
 
-Not registered as a dataset yet: the ``vidore`` task and its dataset kind come with the
-late-interaction run integration.
+Registered as dataset ``vidore`` of kind ``doc-retrieval`` (the ``vidore`` task): ``--data-dir``
+or ``--hub-id``; the generated set is dataset ``docpages`` (:mod:`embedlab.data.docpages`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from embedlab.data.beir import CORPUS_FILE, QRELS_DIR, QUERIES_FILE, read_qrels, write_beir_files
 from embedlab.data.doc_retrieval import DocRetrievalDataset
 from embedlab.data.jsonl_records import id_objects
-from embedlab.data.registry import DatasetRequest
+from embedlab.data.registry import DatasetRequest, register_dataset
 from embedlab.errors import ConfigError, DataError
 
 LAYOUT = f"{CORPUS_FILE} (_id, image), {QUERIES_FILE} (_id, text) and {QRELS_DIR}/<split>.tsv"
@@ -70,6 +70,9 @@ def load_vidore_folder(
     )
 
 
+@register_dataset(
+    "vidore", "doc-retrieval", "visual-document retrieval: page images (--data-dir or --hub-id)"
+)
 def load_vidore(request: DatasetRequest) -> DocRetrievalDataset:
     """``--data-dir`` (a folder) or ``--hub-id`` (a Hub dataset, converted once into the cache).
 

@@ -5,7 +5,9 @@
 the two steps that could compute or write replaced: the cache entry is located without
 creating it, and a missing, incomplete or unverifiable entry raises one
 :class:`~embedlab.errors.ResultsError` line naming the run, dataset and modality and the exact
-command that re-creates the embeddings (``recreate``). It never loads a model.
+command that re-creates the embeddings (``recreate``). It never loads a model. The token
+methods of a multi-vector model read its ragged entries the same way
+(:class:`CachedTokenFill`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from embedlab.core.multivector import MultiVectors
+from embedlab.embedding import token_fill
+from embedlab.embedding.executors.base import EncodeRecipe
+from embedlab.embedding.image_feed import ImageFeed
 from embedlab.embedding.provider import SHARD_SIZE, EmbeddingProvider
+from embedlab.embedding.token_fill import TokenFill
 from embedlab.errors import ResultsError
+from embedlab.models.base import Role
 from embedlab.results.embedding_cache import ShardedEmbeddings, ShardFault, locate_entry
+from embedlab.results.multivector_cache import RaggedEmbeddings, concatenate, locate_ragged
 
 
 @dataclass
@@ -58,6 +67,9 @@ class CachedEmbedder(EmbeddingProvider):
         items: list[Any],
         encode: Callable[[Sequence[Any]], NDArray[np.float32]],
         prepare: Callable[[Any], Any] | None,
+        *,
+        recipe: EncodeRecipe | None = None,
+        image_feed: Callable[[list[tuple[int, int]]], ImageFeed] | None = None,
     ) -> NDArray[np.float32]:
         """The stored vectors, every shard verified; never encodes."""
         arrays = []
@@ -69,6 +81,20 @@ class CachedEmbedder(EmbeddingProvider):
         if not arrays:
             return np.zeros((0, 0), dtype=np.float32)
         return np.concatenate(arrays, axis=0)
+
+    def _token_fill(self) -> TokenFill:
+        """A cache-only token fill (never loads the model or writes)."""
+        if self._tokens is None:
+            self._tokens = CachedTokenFill(
+                self.spec,
+                self.cache_dir,
+                self._options(),
+                lambda batches, prepare: iter(batches),  # never encodes
+                timings=self.timings,
+                model_info=self.model_info,
+                missing=self._missing,
+            )
+        return self._tokens
 
     def _missing(self, dataset: str, what: str, fault: ShardFault | None) -> ResultsError:
         why = (
@@ -87,3 +113,42 @@ class _Described(ShardedEmbeddings):
     """A cache entry that also says what it holds (for the message)."""
 
     what: str = ""
+
+
+@dataclass
+class CachedTokenFill(TokenFill):
+    """A :class:`TokenFill` that reads a finished run's cache only: it never creates an entry,
+    loads a model or computes; a missing or unusable shard is ``missing(dataset, what, fault)``
+    raised (one ResultsError line with the command that re-creates it)."""
+
+    missing: Callable[[str, str, ShardFault | None], ResultsError] | None = None
+
+    def entry(self, parts: dict[str, str], n_items: int) -> RaggedEmbeddings:
+        """The entry the run would have written, located without writing anything."""
+        return locate_ragged(self.cache_dir, parts, n_items, token_fill.SHARD_ITEMS)
+
+    def fill(
+        self,
+        parts: dict[str, str],
+        dataset: str,
+        modality: str,
+        ids: list[str],
+        items: list[Any],
+        prepare: Callable[[Any], Any] | None,
+        role: Role = "query",
+    ) -> MultiVectors:
+        """The stored token vectors, every shard verified; never encodes."""
+        entry = self.entry(parts, len(ids))
+        what = f"{modality} ({parts.get('role', role)}) token embeddings"
+        shards = []
+        for shard in range(entry.n_shards):
+            exists = entry.tokens_path(shard).exists()
+            loaded = entry.load_shard(shard) if exists else None
+            if not isinstance(loaded, MultiVectors):
+                if self.missing is None:
+                    raise ResultsError(f"{what} of {self.spec.name} on {dataset} are not cached")
+                raise self.missing(dataset, what, loaded)
+            shards.append(loaded)
+        result = concatenate(shards, entry.root)
+        self.record(modality, result)
+        return result

@@ -11,8 +11,23 @@ an Embedder bound to that kind (``EmbeddingProvider.for_task``), through which a
 instruction-aware model (``mllm:``) picks its query/document instructions
 (:mod:`embedlab.models.instructions`). A new Embedder method must be forwarded there too.
 
-Dense single-vector embeddings today; late-interaction models will add a multi-vector form (per
-item a ``(n_tokens, D)`` matrix) beside these methods without changing them.
+Late interaction. A multi-vector model (ColPali, ColQwen2) has ``late_interaction`` True and is
+read through :meth:`Embedder.image_tokens` / :meth:`Embedder.text_tokens`: per item a
+``(n_tokens, D)`` float32 matrix of unit token vectors, packed as one
+:class:`~embedlab.core.multivector.MultiVectors` (padding never included), scored by MaxSim with
+the text side as the query side (:mod:`embedlab.scoring.maxsim`). Its dense methods
+(``images``/``texts``) raise :class:`~embedlab.errors.ConfigError` naming the model; a dense
+model's token methods do the same. A task that supports late interaction checks
+``late_interaction`` and takes the token path; a task that does not refuses the model in one
+line before any work.
+
+Corpora beyond memory. :meth:`Embedder.text_shards` gives the same rows as ``texts`` as a
+:class:`~embedlab.embedding.corpus.ShardedCorpus`: ``(offset, rows)`` shards read one at a
+time (the provider: from its cache entry, after computing any missing shard), with its size
+``nbytes``. A task with a memory budget (``TaskContext.corpus_memory_mb``) asks for it, holds
+the corpus when it fits and otherwise searches it shard by shard
+(:func:`~embedlab.scoring.sharded_topk.sharded_topk`: exactly the in-memory top-k, same tie
+rule). Tasks never open the cache themselves.
 """
 
 from __future__ import annotations
@@ -24,6 +39,8 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from embedlab.core.multivector import MultiVectors
+from embedlab.embedding.corpus import ShardedCorpus
 from embedlab.models.base import Role
 
 __all__ = ["Embedder", "provenance_notes"]
@@ -47,6 +64,30 @@ class Embedder(Protocol):
         self, dataset: str, ids: Sequence[str], texts: Sequence[str], role: Role = "query"
     ) -> NDArray[np.float32]:
         """Embeddings of ``texts`` in ``role`` (the model's query or document prompt)."""
+        ...
+
+    def text_shards(
+        self, dataset: str, ids: Sequence[str], texts: Sequence[str], role: Role = "query"
+    ) -> ShardedCorpus:
+        """The rows of ``texts(dataset, ids, texts, role)`` as shards read one at a time."""
+        ...
+
+    @property
+    def late_interaction(self) -> bool:
+        """True for a multi-vector model: use ``image_tokens``/``text_tokens`` (cheap: never
+        loads the model)."""
+        ...
+
+    def image_tokens(
+        self, dataset: str, ids: Sequence[str], paths: Sequence[Path]
+    ) -> MultiVectors:
+        """Per image its ``(n_i, D)`` unit token vectors (multi-vector models only)."""
+        ...
+
+    def text_tokens(
+        self, dataset: str, ids: Sequence[str], texts: Sequence[str], role: Role = "query"
+    ) -> MultiVectors:
+        """Per text its ``(n_i, D)`` unit token vectors in ``role`` (multi-vector models only)."""
         ...
 
     def provenance(self) -> Mapping[str, Any]:

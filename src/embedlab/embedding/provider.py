@@ -5,16 +5,21 @@ contract tasks see; it chooses the runtime and owns the cache. It looks embeddin
 sharded cache first and only loads the model (importing torch) when some shard is missing or
 fails verification (checksum, shape, dtype, finite values: a one-line warning names the file,
 and the shard is recomputed), so a re-run whose embeddings are cached never touches a
-deep-learning framework. Images are decoded by a small thread pool one batch ahead of the model.
-Every batch is checked for non-finite values.
+deep-learning framework. Images are decoded and preprocessed ahead of the model by worker
+processes when the encoder's preprocessing is a :class:`~embedlab.models.pixel_recipe.PixelRecipe`
+(:mod:`embedlab.embedding.image_feed`; starting while the model loads when the recipe is known
+from its files), else by a small thread pool one batch ahead. ``fast_decode`` (JPEG draft
+decoding) enters the image cache key. Every batch is checked for non-finite values.
+
+A multi-vector model (``late_interaction``) is read through ``image_tokens`` / ``text_tokens``,
+filled by :mod:`embedlab.embedding.token_fill` into the ragged cache under the same keys plus
+its form; its dense methods, and a dense model's token methods, raise one ConfigError line.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,9 +27,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from embedlab.core.multivector import MultiVectors
 from embedlab.data.images import load_image
-from embedlab.data.types import fingerprint_ids
-from embedlab.errors import EmbedlabError, ModelError, ResultsError
+from embedlab.embedding.batches import (
+    check_batch,
+    closing,
+    load_for_recompute,
+    prefetched,
+    progress_bar,
+)
+from embedlab.embedding.cache_identity import cache_parts, image_items, text_items
+from embedlab.embedding.corpus import ShardedCorpus
+from embedlab.embedding.executors.base import EncodeRecipe, Executor, ShardWork
+from embedlab.embedding.executors.local import LocalExecutor
+from embedlab.embedding.image_feed import ImageFeed
+from embedlab.embedding.task_embedder import TaskEmbedder
+from embedlab.embedding.token_fill import TokenFill, not_dense, not_multivector
 from embedlab.models._torch_utils import parameter_count
 from embedlab.models.base import Encoder, ModelSpec, Role
 from embedlab.models.instructions import (
@@ -34,6 +52,7 @@ from embedlab.models.instructions import (
     resolve_instructions,
     without_instruction_options,
 )
+from embedlab.models.pixel_hints import early_pixel_recipe
 from embedlab.models.provenance import model_details
 from embedlab.models.registry import get_source
 from embedlab.results.embedding_cache import (
@@ -46,7 +65,7 @@ from embedlab.results.embedding_cache import (
 from embedlab.results.schema import EncodeTiming
 from embedlab.runtimes import RuntimeOptions, load_encoder
 from embedlab.runtimes.endpoint import text_only
-from embedlab.runtimes.loader import served_details
+from embedlab.runtimes.loader import check_token_spec, served_details
 
 if TYPE_CHECKING:
     from embedlab.core.progress import ProgressFactory
@@ -66,10 +85,16 @@ class EmbeddingProvider:
     timings: list[EncodeTiming] = field(default_factory=list)
     #: Endpoint runtimes: the environment variable holding the API key (never stored).
     api_key_env: str | None = None
+    #: What computes missing shards (``embedding/executors``: in-process, or a Ray actor pool).
+    executor: Executor = field(default_factory=LocalExecutor)
+    #: JPEG draft decoding of images (``--fast-decode``); keyed apart in the image cache.
+    fast_decode: bool = False
     _encoder: Encoder | None = field(default=None, init=False, repr=False)
     #: What was observed of the model: ``embedding_dim`` (every fill) and ``parameters`` (when
     #: it was loaded in this process with a torch module), for the run's environment.
     model_info: dict[str, int] = field(default_factory=dict, init=False)
+    _late: bool | None = field(default=None, init=False, repr=False)
+    _tokens: TokenFill | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.fingerprint = get_source(self.spec).fingerprint(self.spec)
@@ -102,6 +127,59 @@ class EmbeddingProvider:
                 self.model_info["parameters"] = count
         return self._encoder
 
+    @property
+    def late_interaction(self) -> bool:
+        """True for a multi-vector model (asks its source: config.json at most, no load)."""
+        if self._late is None:
+            self._late = get_source(self.spec).late_interaction(self.spec)
+        return self._late
+
+    def image_tokens(
+        self,
+        dataset: str,
+        ids: Sequence[str],
+        paths: Sequence[Path],
+        kind: TaskKind | None = None,
+    ) -> MultiVectors:
+        """Per image its ``(n_i, D)`` token vectors (multi-vector models; ``kind`` unused)."""
+        parts = self._token_parts("image", "document", dataset, image_items(ids, paths))
+        return self._token_fill().fill(parts, dataset, "image", list(ids), list(paths), load_image)
+
+    def text_tokens(
+        self,
+        dataset: str,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        role: Role = "query",
+        kind: TaskKind | None = None,
+    ) -> MultiVectors:
+        """Per text its ``(n_i, D)`` token vectors in ``role`` (multi-vector models)."""
+        parts = self._token_parts("text", role, dataset, text_items(ids, texts))
+        return self._token_fill().fill(parts, dataset, "text", list(ids), list(texts), None, role)
+
+    def _token_parts(self, modality: str, role: str, dataset: str, items: str) -> dict[str, str]:
+        if not self.late_interaction:
+            raise not_multivector(self.spec.name)
+        check_token_spec(self.spec, self._options())
+        return self._entry_parts(modality, role, dataset, items, None)
+
+    def _token_fill(self) -> TokenFill:  # shares this provider's cache, timings, model_info
+        if self._tokens is None:
+            self._tokens = TokenFill(
+                self.spec,
+                self.cache_dir,
+                self._options(),
+                lambda batches, prepare: prefetched(batches, prepare, self.workers),
+                self.progress,
+                self.timings,
+                self.model_info,
+            )
+        return self._tokens
+
+    def _refuse_multivector(self) -> None:
+        if self.late_interaction:
+            raise not_dense(self.spec.name)
+
     def for_task(self, kind: TaskKind | None) -> TaskEmbedder:
         """This provider as the :class:`Embedder` of a task of ``kind`` (its instructions)."""
         return TaskEmbedder(self, kind)
@@ -121,6 +199,7 @@ class EmbeddingProvider:
 
         An instruction-aware model embeds them under the document instruction of ``kind``.
         """
+        self._refuse_multivector()
         if self.endpoint is not None:  # refused before any work: the APIs carry text only
             raise text_only(self.spec.runtime)
         instructions = self.instructions(kind)
@@ -132,7 +211,20 @@ class EmbeddingProvider:
         def encode(batch: Sequence[Any]) -> NDArray[np.float32]:
             return self._encode(batch, instruction, None)
 
-        return self._fill(entry, dataset, "image", list(ids), list(paths), encode, load_image)
+        recipe = EncodeRecipe(
+            self.spec, self.cache_dir, self.api_key_env, "image", None, instruction,
+            self.fingerprint,
+        )  # fmt: skip
+
+        def feed(ranges: list[tuple[int, int]]) -> ImageFeed:
+            hint = early_pixel_recipe(self.spec)
+            size, fast, allowed = self.spec.batch_size, self.fast_decode, instruction is None
+            return ImageFeed(list(paths), ranges, size, self.workers, fast, hint, allowed)
+
+        return self._fill(
+            entry, dataset, "image", list(ids), list(paths), encode, load_image, recipe=recipe,
+            image_feed=feed,
+        )  # fmt: skip
 
     def texts(
         self,
@@ -146,6 +238,7 @@ class EmbeddingProvider:
 
         An instruction-aware model embeds them under the instruction of ``role`` for ``kind``.
         """
+        self._refuse_multivector()
         instructions = self.instructions(kind)
         instruction = None if instructions is None else instructions.of(role)
         entry = self._entry("text", role, dataset, text_items(ids, texts), len(ids), instruction)
@@ -153,7 +246,48 @@ class EmbeddingProvider:
         def encode(batch: Sequence[Any]) -> NDArray[np.float32]:
             return self._encode(list(batch), instruction, role)
 
-        return self._fill(entry, dataset, "text", list(ids), list(texts), encode, None)
+        recipe = EncodeRecipe(
+            self.spec, self.cache_dir, self.api_key_env, "text", role, instruction,
+            self.fingerprint,
+        )  # fmt: skip
+        return self._fill(
+            entry, dataset, "text", list(ids), list(texts), encode, None, recipe=recipe
+        )
+
+    def text_shards(
+        self,
+        dataset: str,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        role: Role = "query",
+        kind: TaskKind | None = None,
+    ) -> ShardedCorpus:
+        """The rows of ``texts(...)`` streamed from their cache entry, one shard at a time.
+
+        Missing shards are computed first by ``texts`` (which holds the corpus once while it
+        fills the entry); a complete entry is never loaded whole.
+        """
+        self._refuse_multivector()
+        instructions = self.instructions(kind)
+        instruction = None if instructions is None else instructions.of(role)
+        entry = self._entry("text", role, dataset, text_items(ids, texts), len(ids), instruction)
+        if entry.missing_shards():
+            filled = self.texts(dataset, ids, texts, role, kind)
+            return ShardedCorpus.of_entry(entry, int(filled.shape[1]))
+        corpus = ShardedCorpus.of_entry(entry)
+        self.model_info["embedding_dim"] = corpus.dim
+        self.timings.append(  # as texts() records a fully cached list: nothing computed
+            EncodeTiming(
+                model=self.spec.name,
+                dataset=dataset,
+                modality="text",
+                n_items=len(ids),
+                n_computed=0,
+                seconds=0.0,
+                batch_size=self.spec.batch_size,
+            )
+        )
+        return corpus
 
     def _encode(
         self, batch: Sequence[Any], instruction: str | None, role: Role | None
@@ -187,6 +321,8 @@ class EmbeddingProvider:
     ) -> dict[str, str]:
         """What keys the cache entry (also read by the cache-only ``embedding/cached.py``)."""
         parts = cache_parts(self.spec, self.fingerprint, modality, role, dataset, items)
+        if self.fast_decode and modality == "image":  # absent when exact: old keys unchanged
+            parts["decode"] = "fast"
         if instruction is not None:  # with/without an instruction never share vectors
             parts["instruction"] = instruction
             parts["model"] = without_instruction_options(self.spec.name)
@@ -201,17 +337,31 @@ class EmbeddingProvider:
         items: list[Any],
         encode: Callable[[Sequence[Any]], NDArray[np.float32]],
         prepare: Callable[[Any], Any] | None,
+        *,
+        recipe: EncodeRecipe | None = None,
+        image_feed: Callable[[list[tuple[int, int]]], ImageFeed] | None = None,
     ) -> NDArray[np.float32]:
         arrays, todo, faults = verified_shards(entry)
         n_computed = sum(entry.shard_range(s)[1] - entry.shard_range(s)[0] for s in todo)
         start = time.perf_counter()
         if todo:
-            self._load_for_recompute(faults)
             label = f"{self.spec.name} · {dataset} {modality}s"
-            with _progress(self.progress, label, n_computed) as advance:
-                for shard in todo:
-                    lo, hi = entry.shard_range(shard)
-                    vectors = self._encode_range(items[lo:hi], ids[lo:hi], encode, prepare, advance)
+            in_process = self.executor.name == "local"  # decode workers serve this process only
+            ranges = [entry.shard_range(s) for s in todo]
+            feed = image_feed(ranges) if image_feed is not None and in_process else None
+
+            def encode_shard(shard: int, advance: Callable[[int], None]) -> NDArray[np.float32]:
+                lo, hi = entry.shard_range(shard)
+                return self._encode_range(
+                    items[lo:hi], ids[lo:hi], encode, prepare, advance, feed, lo
+                )
+
+            work = ShardWork(
+                entry, todo, ids, items, label, recipe, lambda: self._load_fed(faults, feed),
+                encode_shard, lambda vectors, ids: check_batch(vectors, ids, self.spec.name),
+            )  # fmt: skip
+            with progress_bar(self.progress, label, n_computed) as advance, closing(feed):
+                for shard, vectors in self.executor.compute(work, advance):
                     entry.write_shard(shard, vectors)
                     arrays[shard] = np.ascontiguousarray(vectors, dtype=np.float32)
         self.timings.append(
@@ -229,19 +379,13 @@ class EmbeddingProvider:
         self.model_info["embedding_dim"] = int(vectors.shape[1])
         return vectors
 
-    def _load_for_recompute(self, faults: list[ShardFault]) -> None:
-        """Load the model; if it cannot be loaded, name the bad cache file that needed it."""
-        try:
-            self.encoder  # noqa: B018  (loading is the point)
-        except EmbedlabError as exc:
-            if not faults:
-                raise
-            bad = faults[0]
-            raise ResultsError(
-                f"embedding cache file {bad.path} {bad.reason} and cannot be recomputed because "
-                f"the model does not load ({exc}); delete {bad.path} and re-run once the model "
-                "loads"
-            ) from None
+    def _load_fed(self, faults: list[ShardFault], feed: ImageFeed | None) -> None:
+        """Load the model; an image feed starts decoding first (if it can) and then binds."""
+        if feed is not None:
+            feed.start()
+        load_for_recompute(lambda: self.encoder, faults)
+        if feed is not None:
+            feed.bind(self.encoder)
 
     def _encode_range(
         self,
@@ -250,128 +394,21 @@ class EmbeddingProvider:
         encode: Callable[[Sequence[Any]], NDArray[np.float32]],
         prepare: Callable[[Any], Any] | None,
         advance: Callable[[int], None],
+        feed: ImageFeed | None = None,
+        lo: int = 0,
     ) -> NDArray[np.float32]:
         size = self.spec.batch_size
         batches = [items[i : i + size] for i in range(0, len(items), size)]
         out: list[NDArray[np.float32]] = []
-        prepared = _prefetched(batches, prepare, self.workers)
+        prepared: Iterator[Any]
+        run: Callable[[Any], NDArray[np.float32]] = encode
+        if feed is not None and feed.active:  # pixels from the decode workers
+            prepared, run = feed.pixel_batches(lo, lo + len(items)), feed.forward
+        else:
+            prepared = prefetched(batches, prepare, self.workers)
         for offset, batch in zip(range(0, len(items), size), prepared, strict=False):
-            vectors = np.asarray(encode(batch), dtype=np.float32)
-            _check_batch(vectors, ids[offset : offset + size], self.spec.name)
+            vectors = np.asarray(run(batch), dtype=np.float32)
+            check_batch(vectors, ids[offset : offset + size], self.spec.name)
             out.append(vectors)
             advance(len(vectors))
         return np.concatenate(out, axis=0)
-
-
-@dataclass(frozen=True)
-class TaskEmbedder:
-    """An :class:`EmbeddingProvider` seen by one task: every call carries the task's kind."""
-
-    provider: EmbeddingProvider
-    kind: TaskKind | None
-
-    @property
-    def model(self) -> str:
-        """The model string."""
-        return self.provider.model
-
-    def images(
-        self, dataset: str, ids: Sequence[str], paths: Sequence[Path]
-    ) -> NDArray[np.float32]:
-        """The provider's images under this task's kind."""
-        return self.provider.images(dataset, ids, paths, kind=self.kind)
-
-    def texts(
-        self, dataset: str, ids: Sequence[str], texts: Sequence[str], role: Role = "query"
-    ) -> NDArray[np.float32]:
-        """The provider's texts under this task's kind."""
-        return self.provider.texts(dataset, ids, texts, role, kind=self.kind)
-
-    def provenance(self) -> dict[str, Any]:
-        """The provider's provenance, plus the resolved instructions of this task's kind."""
-        details = self.provider.provenance()
-        instructions = self.provider.instructions(self.kind)
-        return (
-            details if instructions is None else {**details, "instructions": instructions.record()}
-        )
-
-
-def cache_parts(
-    spec: ModelSpec, fingerprint: str, modality: str, role: str, dataset: str, items: str
-) -> dict[str, str]:
-    """What keys a cache entry (shared with the cache-only reader, embedding/cached.py)."""
-    return {
-        "model": spec.name,
-        "weights": fingerprint,
-        "precision": spec.precision,
-        "runtime": spec.runtime,
-        "modality": modality,
-        "role": role,
-        "dataset": dataset,
-        "items": items,
-    }
-
-
-def image_items(ids: Sequence[str], paths: Sequence[Path]) -> str:
-    """The item fingerprint of images: each id with its file's size and mtime."""
-    return fingerprint_ids([f"{i}|{_file_stamp(p)}" for i, p in zip(ids, paths, strict=True)])
-
-
-def text_items(ids: Sequence[str], texts: Sequence[str]) -> str:
-    """The item fingerprint of texts: each id with its text."""
-    return fingerprint_ids([f"{i}|{t}" for i, t in zip(ids, texts, strict=True)])
-
-
-def _prefetched(
-    batches: list[list[Any]], prepare: Callable[[Any], Any] | None, workers: int
-) -> Iterator[list[Any]]:
-    """Yield each batch with ``prepare`` applied to its items, preparing one batch ahead.
-
-    Image decoding runs in a thread pool while the model works on the previous batch (PIL and
-    torch both release the GIL in their heavy parts). Errors surface in batch order.
-    """
-    if prepare is None:
-        yield from batches
-        return
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        pending: list[Future[Any]] | None = None
-        for batch in batches:
-            submitted = [pool.submit(prepare, item) for item in batch]
-            if pending is not None:
-                yield [f.result() for f in pending]
-            pending = submitted
-        if pending is not None:
-            yield [f.result() for f in pending]
-
-
-@contextmanager
-def _progress(
-    factory: ProgressFactory | None, label: str, total: int
-) -> Iterator[Callable[[int], None]]:
-    if factory is None:
-        yield lambda n: None
-        return
-    with factory(label, total) as advance:
-        yield advance
-
-
-def _check_batch(vectors: NDArray[np.float32], ids: list[str], model: str) -> None:
-    if vectors.ndim != 2 or vectors.shape[0] != len(ids):
-        raise ModelError(
-            f"model {model} returned shape {vectors.shape} for a batch of {len(ids)} items"
-        )
-    finite = np.isfinite(vectors).all(axis=1)
-    if not finite.all():
-        bad = [ids[i] for i in np.flatnonzero(~finite)[:3]]
-        raise ModelError(
-            f"model {model} returned NaN/inf embeddings for items {bad} "
-            f"({int((~finite).sum())} in this batch); try --precision fp32, or check the weights"
-        )
-
-
-def _file_stamp(path: Path) -> str:
-    try:
-        stat = path.stat()
-    except OSError:
-        return "missing"
-    return f"{stat.st_size}:{stat.st_mtime_ns}"

@@ -20,6 +20,8 @@ from embedlab.errors import ConfigError
 if TYPE_CHECKING:
     from PIL import Image
 
+    from embedlab.models.multivector import MultiVectorEncoder
+
 Precision = Literal["fp32", "bf16", "fp16", "int8"]
 Role = Literal["query", "document"]
 #: Which tower of a dual encoder a call runs (see :mod:`embedlab.perf.call_stages`).
@@ -117,7 +119,12 @@ class ModelSource(Protocol):
     - ``handles_dim``: the source parses ``?dim=N`` itself; otherwise the registry wraps it in
       :class:`~embedlab.models.matryoshka.MatryoshkaSource`;
     - ``describe``: provenance recorded next to the results (prompts, weights, Matryoshka
-      dim), or None; cheap like ``fingerprint`` (it must not load the model).
+      dim), or None; cheap like ``fingerprint`` (it must not load the model);
+    - ``late_interaction``: the model is multi-vector (ColPali, ColQwen2): cheap like
+      ``fingerprint`` (reads at most the checkpoint's ``config.json``, never a framework);
+      such a model loads with ``load_tokens`` (a
+      :class:`~embedlab.models.multivector.MultiVectorEncoder`), and ``load`` refuses it,
+      since an :class:`Encoder` returns one vector per item.
     """
 
     @property
@@ -132,6 +139,10 @@ class ModelSource(Protocol):
 
     def describe(self, spec: ModelSpec) -> ModelDetails | None: ...
 
+    def late_interaction(self, spec: ModelSpec) -> bool: ...
+
+    def load_tokens(self, spec: ModelSpec) -> MultiVectorEncoder: ...
+
 
 class SourceDefaults:
     """The defaults of the optional :class:`ModelSource` members; sources subclass it."""
@@ -142,3 +153,15 @@ class SourceDefaults:
     def describe(self, spec: ModelSpec) -> ModelDetails | None:
         """No provenance beyond the model string."""
         return None
+
+    def late_interaction(self, spec: ModelSpec) -> bool:
+        """Dense: one vector per item."""
+        return False
+
+    def load_tokens(self, spec: ModelSpec) -> MultiVectorEncoder:
+        """Refused: the source has no multi-vector models."""
+        raise ConfigError(
+            f"model {spec.name!r} is a dense model (one vector per item), not a multi-vector "
+            "(late-interaction) model; multi-vector models are ColPali/ColQwen2 checkpoints "
+            "(hf:vidore/colpali-v1.3-hf)"
+        )

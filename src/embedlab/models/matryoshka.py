@@ -22,13 +22,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from embedlab.errors import ModelError
+from embedlab.errors import ConfigError, ModelError
 from embedlab.models._ref_options import with_options
 from embedlab.models.base import Encoder, ModelDetails, ModelSource, ModelSpec, Role
 from embedlab.models.vectors import l2_normalize
 
 if TYPE_CHECKING:
     from PIL import Image
+
+    from embedlab.models.multivector import MultiVectorEncoder
 
 
 class MatryoshkaWarning(UserWarning):
@@ -158,6 +160,25 @@ class MatryoshkaSource:
     def describe(self, spec: ModelSpec) -> ModelDetails | None:
         """The inner source's provenance of the spec without ``dim``."""
         return self.inner.describe(split_dim(spec)[0])
+
+    def late_interaction(self, spec: ModelSpec) -> bool:
+        """The inner source's answer for the spec without ``dim``."""
+        return self.inner.late_interaction(split_dim(spec)[0])
+
+    def load_tokens(self, spec: ModelSpec) -> MultiVectorEncoder:
+        """The inner multi-vector model; ``?dim=`` is refused (it truncates dense vectors)."""
+        base, dim = split_dim(spec)
+        if dim is not None:
+            raise ConfigError(refuse_dim(spec))
+        return self.inner.load_tokens(base)
+
+
+def refuse_dim(spec: ModelSpec) -> str:
+    """Why ``?dim=`` cannot apply to the multi-vector model ``spec``."""
+    return (
+        f"model {spec.name!r}: dim= (Matryoshka truncation) applies to dense embeddings, and "
+        "this is a multi-vector (late-interaction) model; remove ?dim= / --dim"
+    )
 
 
 def _dims(dims: Collection[int]) -> str:

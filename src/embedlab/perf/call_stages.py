@@ -10,7 +10,9 @@ tokenisation) and the forward pass in one call. An encoder that also implements
   L2 normalisation, returning the float32 embeddings.
 
 ``encode_images(x)`` must equal ``forward_prepared("image", prepare_images(x))``. Encoders
-without the split are timed end to end and the region is labelled ``preprocess+model``.
+without the split are timed end to end and the region is labelled ``preprocess+model``. A
+multi-vector encoder (ColPali) splits the same way; its ``forward_prepared`` returns
+:class:`~embedlab.core.multivector.MultiVectors`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.errors import ConfigError
-from embedlab.models.base import Encoder, Modality, Role
+from embedlab.models.base import Modality, Role
+from embedlab.models.multivector import AnyEncoder
 from embedlab.perf.runner import Stage
 
 MODALITIES: tuple[str, ...] = ("image", "text")
@@ -49,7 +52,7 @@ def check_modality(modality: str) -> Modality:
     raise ConfigError(f"--modality {modality!r} is not supported; choose image or text")
 
 
-def call_stages(encoder: Encoder, modality: Modality, batch: Sequence[Any]) -> list[Stage]:
+def call_stages(encoder: AnyEncoder, modality: Modality, batch: Sequence[Any]) -> list[Stage]:
     """The stages of one call on ``batch``: split if the encoder allows it, else one stage."""
     items = list(batch)
     if isinstance(encoder, PreparedEncoder):

@@ -42,6 +42,8 @@ class SpeedConfig(BaseModel):
     reuse_speed: bool = False
     isolate: bool = False
     seed: int = 0
+    #: Multi-vector models: documents of the MaxSim throughput case (:mod:`.multivector`).
+    maxsim_docs: int = Field(default=1000, ge=1)
     trust_remote_code: bool = False
     quality: Path | None = None
     cache_dir: Path | None = None

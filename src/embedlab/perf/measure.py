@@ -20,6 +20,10 @@ Cold start is measured apart: ``cold_start`` (``s``) of loading the model (regio
 of the very first call of each modality (region ``first_call``). The first call's output is
 checked, and compared with the torch fp32 output of the same inputs when the sweep has it
 (``parity_cosine_mean`` / ``parity_cosine_min``, region ``output``).
+
+A multi-vector model's rows also carry ``tokens_per_item`` (mean tokens per item of the case's
+outputs), and its first call is checked and compared token by token
+(:mod:`embedlab.perf.multivector`).
 """
 
 from __future__ import annotations
@@ -31,11 +35,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.errors import ModelError
-from embedlab.models.base import Encoder, Modality
+from embedlab.models.base import Modality
+from embedlab.models.multivector import AnyEncoder
 from embedlab.perf.call_stages import call_stages
 from embedlab.perf.inputs import synthetic_captions, synthetic_images
 from embedlab.perf.machine import machine_state
 from embedlab.perf.memory import MIB
+from embedlab.perf.multivector import checked_tokens, is_multi_vector
 from embedlab.perf.repeated_runs import (
     Figure,
     pool_runs,
@@ -78,7 +84,7 @@ class CaseResult:
 
 
 def _row(
-    encoder: Encoder, modality: str, batch_size: int, threads: int | None, **values: Any
+    encoder: AnyEncoder, modality: str, batch_size: int, threads: int | None, **values: Any
 ) -> SpeedRow:
     spec = encoder.spec
     return SpeedRow(
@@ -93,37 +99,47 @@ def _row(
     )
 
 
-def load_row(encoder: Encoder, seconds: float, threads: int | None) -> SpeedRow:
+def load_row(encoder: AnyEncoder, seconds: float, threads: int | None) -> SpeedRow:
     """The ``cold_start`` row of loading (or exporting) the model, in seconds."""
     values = {"metric": "cold_start", "value": seconds, "unit": "s", "n": 1}
     return _row(encoder, "all", encoder.spec.batch_size, threads, timed_region="load", **values)
 
 
 def first_call_row(
-    encoder: Encoder, modality: Modality, inputs: SpeedInputs, timer: Timer, threads: int | None
-) -> tuple[SpeedRow, NDArray[np.float32]]:
-    """Time the first call of ``modality`` (batch ``spec.batch_size``); the row and output.
+    encoder: AnyEncoder, modality: Modality, inputs: SpeedInputs, timer: Timer,
+    threads: int | None,
+) -> tuple[SpeedRow, NDArray[np.float32]]:  # fmt: skip
+    """Time the first call of ``modality`` (batch ``spec.batch_size``); the row and output
+    (a multi-vector model's: every token vector of the batch, ``(sum n_i, D)``, and the row's
+    ``tokens_per_item``).
 
     Raises:
-        ModelError: the output is not ``(batch, D)`` finite values.
+        ModelError: the output is not ``(batch, D)`` finite values (multi-vector: ``batch``
+            finite token matrices of width ``token_dim``).
     """
     size = encoder.spec.batch_size
     stages = call_stages(encoder, modality, inputs.batch(modality, size))
     durations, output = call_once(stages, timer)
-    vectors = np.asarray(output)
-    if vectors.ndim != 2 or vectors.shape[0] != size or not np.isfinite(vectors).all():
-        raise ModelError(
-            f"model {encoder.spec.name!r} returned {vectors.shape} (or non-finite values) for "
-            f"{size} {modality}s; expected ({size}, D) finite embeddings"
-        )
+    extra: dict[str, Any] = {}
+    if is_multi_vector(encoder):
+        tokens = checked_tokens(encoder, modality, output, size)
+        vectors = tokens.tokens
+        extra["tokens_per_item"] = len(vectors) / size
+    else:
+        vectors = np.asarray(output)
+        if vectors.ndim != 2 or vectors.shape[0] != size or not np.isfinite(vectors).all():
+            raise ModelError(
+                f"model {encoder.spec.name!r} returned {vectors.shape} (or non-finite values) "
+                f"for {size} {modality}s; expected ({size}, D) finite embeddings"
+            )
     whole_call = max(durations.values())  # the whole chain is the longest region
     values = {"metric": "cold_start", "value": whole_call, "unit": "s", "n": 1}
-    row = _row(encoder, modality, size, threads, timed_region="first_call", **values)
+    row = _row(encoder, modality, size, threads, timed_region="first_call", **values, **extra)
     return row, vectors.astype(np.float32)
 
 
 def parity_rows(
-    encoder: Encoder,
+    encoder: AnyEncoder,
     modality: Modality,
     reference: NDArray[np.float32],
     output: NDArray[np.float32],
@@ -132,19 +148,20 @@ def parity_rows(
     """``parity_cosine_mean`` / ``parity_cosine_min`` (unit ``cosine``) of the first call.
 
     ``cos_i`` is the cosine between row ``i`` of ``output`` and of ``reference`` (the torch
-    fp32 embeddings of the same inputs); 1.0 means the same direction.
+    fp32 embeddings of the same inputs); 1.0 means the same direction. For a multi-vector model
+    the rows are token vectors (``n`` = tokens compared, ``batch_size`` the call's items).
     """
     mean, minimum = parity(reference, output)
-    size = len(output)
+    size = encoder.spec.batch_size if is_multi_vector(encoder) else len(output)
     return [
         _row(encoder, modality, size, threads, metric=metric, value=value, unit="cosine",
-             n=size, timed_region="output")
+             n=len(output), timed_region="output")
         for metric, value in (("parity_cosine_mean", mean), ("parity_cosine_min", minimum))
     ]  # fmt: skip
 
 
 def measure_case(
-    encoder: Encoder,
+    encoder: AnyEncoder,
     modality: Modality,
     batch_size: int,
     inputs: SpeedInputs,
@@ -188,10 +205,14 @@ def case_result(case: Case, threads: int | None) -> CaseResult:
     other = _weighted_other_cores(case)
     verdict = judge(run.samples[run.region], other)
     machine = _machine(case, verdict, repeat_throughputs(runs, batch_size))
-    flags = {"unstable": verdict.unstable, "unstable_reason": verdict.reason, "machine": machine}
+    flags: dict[str, Any] = {"unstable": verdict.unstable, "unstable_reason": verdict.reason}
+    flags["machine"] = machine
+    flags |= case.row_fields
+    if case.tokens is not None and case.tokens.mean is not None:
+        flags["tokens_per_item"] = case.tokens.mean
     rows = [
-        _row(encoder, case.modality, batch_size, threads, metric=metric, value=value, unit=unit,
-             n=n, timed_region=region, **flags)
+        _row(encoder, case.modality, batch_size, threads, metric=metric, value=value,
+             unit=case.unit if unit == "items/s" else unit, n=n, timed_region=region, **flags)
         for metric, value, unit, n, region in figures
     ]  # fmt: skip
     spec = encoder.spec

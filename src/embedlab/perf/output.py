@@ -33,6 +33,9 @@ REGION_NOTES = {
     "preprocess": "preprocess = image resize/crop/normalise or tokenisation, on the host",
     "model": "model = host-to-device copy, forward pass, device-to-host copy, L2 normalisation",
     "preprocess+model": "preprocess+model = one whole encode call (the throughput figure)",
+    "maxsim": "maxsim = exact MaxSim of one query (the measured text tokens per item) against "
+    "the batch's documents (the measured image tokens each), random unit float32 tokens; "
+    "throughput in documents scored per second",
 }
 
 
@@ -177,11 +180,14 @@ CSV_FIELDS = (
     "rounds", "throughput_min", "throughput_max", "cv", "p99_p50", "other_cores",
     "load_avg_1m", "unstable", "unstable_reason",
     "load_mode", "load_level", "qps", "error_rate", "client_cores", "server_cores", "knee",
+    "throughput_unit", "tokens_per_item",
 )  # fmt: skip
 
 
 def speed_csv(rows: list[SpeedRow]) -> str:
-    """One CSV line per measured case (the whole-call region), columns :data:`CSV_FIELDS`."""
+    """One CSV line per measured case (the whole-call region), columns :data:`CSV_FIELDS`
+    (a multi-vector model's: ``tokens_per_item``; its MaxSim case, modality ``maxsim``: the
+    throughput in ``docs/s``, ``throughput_unit``)."""
     cases: dict[tuple[str, ...], dict[str, Any]] = {}
     regions = {_key(r): r.timed_region for r in rows if r.metric == "throughput"}
     for row in rows:
@@ -209,6 +215,8 @@ def speed_csv(rows: list[SpeedRow]) -> str:
                   "peak_rss": "peak_rss_mib"}.get(row.metric)  # fmt: skip
         if column:
             line[column] = row.value
+        if row.metric == "throughput":
+            line |= {"throughput_unit": row.unit, "tokens_per_item": row.tokens_per_item}
         if row.metric == "throughput" and row.machine:
             rounds = row.machine.get("round_throughputs") or [row.value]
             line |= {"rounds": len(rounds), "throughput_min": min(rounds),

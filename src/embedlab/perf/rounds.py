@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from embedlab.errors import EmbedlabError
-from embedlab.models.base import Encoder, Modality
+from embedlab.models.multivector import AnyEncoder
 from embedlab.perf.machine import Interference, cpu_snapshot, interference, load_average
 from embedlab.perf.memory import CudaPeak, RssSampler
+from embedlab.perf.multivector import TokenTally
 from embedlab.perf.runner import Stage, TimedRun, TimingPlan, WarmUp, call_once, timed_calls
 from embedlab.perf.runner import warm_up as run_warm_up
 from embedlab.perf.threads import set_torch_threads, threads_in_force
@@ -46,11 +47,18 @@ Observe = Callable[[Step], None]
 
 @dataclass
 class Case:
-    """One timed case and everything measured of it so far."""
+    """One timed case and everything measured of it so far.
+
+    ``modality`` is ``image`` or ``text``, or ``maxsim`` for the MaxSim scoring case of a
+    multi-vector model (:mod:`embedlab.perf.multivector`); ``tokens`` tallies the token counts
+    of a multi-vector model's outputs; ``unit`` is what the throughput counts per second, and
+    ``row_fields`` are optional :class:`~embedlab.results.schema.SpeedRow` fields every row of
+    the case carries (the MaxSim case's ``maxsim`` details).
+    """
 
     label: str
-    encoder: Encoder
-    modality: Modality
+    encoder: AnyEncoder
+    modality: str
     batch_size: int
     threads: int | None
     stages: list[Stage]
@@ -65,6 +73,9 @@ class Case:
     threads_used: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     last_seconds: float = 0.0
+    tokens: TokenTally | None = None
+    unit: str = "items/s"
+    row_fields: dict[str, Any] = field(default_factory=dict)
 
 
 def _eta(cases: list[Case], rounds: int, round_index: int, position: int) -> float | None:

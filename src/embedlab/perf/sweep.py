@@ -12,6 +12,10 @@ default :func:`embedlab.perf.threads.default_threads`). For each model in turn:
    (:func:`embedlab.perf.measure.case_result`); the model's systems are dropped before the
    next model loads.
 
+A multi-vector model (ColPali, ColQwen2) is timed the same way; its rows carry
+``tokens_per_item``, and one MaxSim case per thread count joins its rounds (modality
+``maxsim``: documents scored per second for one query, :mod:`embedlab.perf.late_cases`).
+
 Runtimes are checked before anything loads (an unknown one lists the valid names). A failure
 is recorded and the sweep goes on: a system that cannot load (e.g. int8 on torch) skips its
 cases, a modality the model lacks or a batch size that runs out of memory skips that case; each
@@ -30,10 +34,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.errors import EmbedlabError
-from embedlab.models.base import Encoder, ModelSpec
+from embedlab.models.base import ModelSpec
+from embedlab.models.multivector import AnyEncoder, MultiVectorEncoder
 from embedlab.models.registry import parse_model
 from embedlab.perf.call_stages import call_stages, check_modality
 from embedlab.perf.config import SpeedConfig
+from embedlab.perf.late_cases import MaxSimPlan
 from embedlab.perf.loading import load_encoder_for_speed
 from embedlab.perf.measure import (
     SpeedInputs,
@@ -42,6 +48,7 @@ from embedlab.perf.measure import (
     load_row,
     parity_rows,
 )
+from embedlab.perf.multivector import TokenTally, counting
 from embedlab.perf.rounds import Case, Observe, Step, time_in_rounds
 from embedlab.perf.threads import default_threads, prefer_passive_waiting, set_torch_threads
 from embedlab.perf.timer import Timer, encoder_sync
@@ -121,13 +128,16 @@ def _skip(result: SweepResult, where: str, exc: EmbedlabError) -> None:
 
 
 def _cases_of(
-    system: System, encoder: Encoder, config: SpeedConfig, inputs: SpeedInputs,
-    result: SweepResult,
+    system: System, encoder: AnyEncoder, config: SpeedConfig, inputs: SpeedInputs,
+    result: SweepResult, maxsim: MaxSimPlan,
 ) -> list[Case]:  # fmt: skip
-    """First call (+parity) per modality, then the cases of every batch size to time."""
+    """First call (+parity) per modality, then the cases of every batch size to time (and a
+    multi-vector model's MaxSim case)."""
     spec, threads = system.spec, system.threads
     timer = Timer(sync=encoder_sync(encoder, spec.device))
-    cases = []
+    multi = isinstance(encoder, MultiVectorEncoder)
+    cases: list[Case] = []
+    firsts: dict[str, float] = {}
     for name in config.modalities:
         modality = check_modality(name)
         try:
@@ -136,6 +146,8 @@ def _cases_of(
             _skip(result, f"{system.label} {modality}", exc)
             continue
         result.rows.append(row)
+        if row.tokens_per_item is not None:
+            firsts[modality] = row.tokens_per_item
         reference = result.references.get((spec.name, modality))
         if is_reference(spec) and reference is None:
             result.references[(spec.name, modality)] = output
@@ -143,8 +155,18 @@ def _cases_of(
             result.rows.extend(parity_rows(encoder, modality, reference, output, threads))
         for size in config.batch_sizes:
             stages = call_stages(encoder, modality, inputs.batch(modality, size))
+            tally = TokenTally() if multi else None
+            if tally is not None:
+                stages = counting(stages, tally)
             label = f"{system.label} {modality} batch {size}"
-            cases.append(Case(label, encoder, modality, size, threads, stages, timer))
+            cases.append(Case(label, encoder, modality, size, threads, stages, timer, tokens=tally))
+    if isinstance(encoder, MultiVectorEncoder) and cases:
+        try:
+            late = maxsim.case(system.label, encoder, threads, firsts, inputs, timer)
+        except EmbedlabError as exc:
+            _skip(result, f"{system.label} maxsim", exc)
+        else:
+            cases += [late] if late is not None else []
     return cases
 
 
@@ -170,6 +192,7 @@ def sweep(
     result = result or SweepResult()
     for model in dict.fromkeys(system.spec.name for system in systems):
         cases: list[Case] = []
+        maxsim = MaxSimPlan(config.maxsim_docs, config.seed)
         for system in (s for s in systems if s.spec.name == model):
             say(f"loading {system.label}")
             start = time.perf_counter()
@@ -182,7 +205,7 @@ def sweep(
             seconds = time.perf_counter() - start
             result.rows.append(load_row(encoder, seconds, system.threads))
             set_torch_threads(system.threads)
-            found = _cases_of(system, encoder, config, inputs, result)
+            found = _cases_of(system, encoder, config, inputs, result, maxsim)
             total -= per_system - len(found) * config.repeats
             cases += found
         see(Step(done, total, None, f"{model}: {len(cases)} cases loaded"))
@@ -194,6 +217,6 @@ def sweep(
             measured = case_result(case, case.threads)
             result.rows.extend(measured.rows)
             result.raw.append(measured.raw)
-        del cases
+        del cases, maxsim
         gc.collect()
     return result

@@ -34,7 +34,7 @@ import sys
 import time
 from typing import Any
 
-from embedlab.models.base import Encoder
+from embedlab.models.multivector import AnyEncoder
 from embedlab.perf.machine import cpu_snapshot, interference, usable_physical_cores
 from embedlab.perf.stability import THRESHOLDS
 from embedlab.runtimes import runtime_info
@@ -113,7 +113,7 @@ def set_torch_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
-def threads_in_force(encoder: Encoder) -> dict[str, Any]:
+def threads_in_force(encoder: AnyEncoder) -> dict[str, Any]:
     """The thread settings in force for ``encoder`` right now (JSON-ready)."""
     info = runtime_info(encoder)
     settings: dict[str, Any] = {"runtime_threads": info.threads}

@@ -23,6 +23,7 @@ from embedlab.report.document import Cell, Column, Document, Figure, Section, Ta
 from embedlab.report.figures import Bar, Point, bars, scatter
 from embedlab.report.guide import COMPOSITIONAL, GuideOptions, selection_guide
 from embedlab.report.inputs import ReportRun, ReportSystem, all_speed, systems_of
+from embedlab.report.late_speed_view import late_interaction_table
 from embedlab.report.metric_tables import Spec, format_metric, metric_table
 from embedlab.report.pareto import ParetoPoint, pareto_frontier
 from embedlab.report.provenance import (
@@ -70,9 +71,9 @@ def build_document(
     sections = [_headline(systems, headline, index, speed)]
     sections.append(_plots(systems, primary, keys, speed))
     sections += _details(systems, keys, index)
-    matrix = speed_matrix(speed)
-    if matrix is not None:
-        sections.append(Section("speed", "Speed on this machine", tables=[matrix]))
+    speed_tables = [t for t in (speed_matrix(speed), late_interaction_table(speed)) if t]
+    if speed_tables:
+        sections.append(Section("speed", "Speed on this machine", tables=speed_tables))
     if index.problems:
         sections[0].tables[-1:] = (
             [_with_notes(sections[0].tables[-1], index.problems)] if sections[0].tables else []

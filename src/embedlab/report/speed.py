@@ -13,6 +13,10 @@
 - :func:`cold_start_table`: load time and first call per modality (s), and the parity of the
   first call's embeddings with torch fp32 (minimum cosine over the batch; 1 = identical).
 
+A multi-vector model's MaxSim case (modality ``maxsim``) is left out of :func:`speed_table`
+(its figures are documents scored, not items embedded): :mod:`embedlab.report.late_speed`
+shows it, with tokens per item.
+
 A missing figure is shown as ``–``.
 """
 
@@ -105,7 +109,7 @@ def speed_table(rows: Sequence[SpeedRow]) -> str:
     footnote follows the table), else the single sustained figure. The last column is
     ``ok``, ``unstable`` (reasons listed under the table) or ``–`` (no verdict recorded).
     """
-    whole = _whole_call(rows)
+    whole = [r for r in _whole_call(rows) if r.modality in ("image", "text", "all")]
     index = _index(whole)
     spreads = _spreads(whole)
     verdicts = _verdicts(whole)

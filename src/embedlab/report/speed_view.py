@@ -46,10 +46,12 @@ class SpeedFigure:
 
 
 def _whole_call(rows: SpeedRows) -> list[tuple[ReportRun, SpeedRow]]:
+    """Rows of whole encode calls (a multi-vector model's MaxSim case, modality ``maxsim``,
+    scores documents and is left out)."""
     regions = {
         (id(run), r.model, r.runtime, r.precision, r.batch_size, r.modality): r.timed_region
         for run, r in rows
-        if r.metric == "throughput"
+        if r.metric == "throughput" and r.modality in ("image", "text")
     }
     return [
         (run, r)

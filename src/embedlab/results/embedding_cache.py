@@ -28,7 +28,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -68,8 +68,8 @@ class ShardFault:
 
 
 @dataclass(frozen=True)
-class ShardedEmbeddings:
-    """The cache entry of one (model, modality, item list): shards of ``shard_size`` rows."""
+class ShardLayout:
+    """``n_items`` items in a folder, cut into consecutive shards of ``shard_size`` items."""
 
     root: Path
     n_items: int
@@ -83,6 +83,11 @@ class ShardedEmbeddings:
         """Item index range ``[start, stop)`` covered by ``shard``."""
         start = shard * self.shard_size
         return start, min(start + self.shard_size, self.n_items)
+
+
+@dataclass(frozen=True)
+class ShardedEmbeddings(ShardLayout):
+    """The cache entry of one (model, modality, item list): shards of ``shard_size`` rows."""
 
     def shard_path(self, shard: int) -> Path:
         """The ``.npy`` file of ``shard``."""
@@ -197,21 +202,40 @@ def open_entry(
     return entry
 
 
+_Shard_co = TypeVar("_Shard_co", covariant=True)
+_Shard = TypeVar("_Shard")
+
+
+class StoredShards(Protocol[_Shard_co]):
+    """A sharded cache entry as :func:`verified_shards` reads it: dense
+    (:class:`ShardedEmbeddings`) or ragged (:mod:`embedlab.results.multivector_cache`)."""
+
+    @property
+    def root(self) -> Path: ...
+
+    @property
+    def n_shards(self) -> int: ...
+
+    def missing_shards(self) -> list[int]: ...
+
+    def load_shard(self, shard: int) -> _Shard_co | ShardFault: ...
+
+
 def verified_shards(
-    entry: ShardedEmbeddings,
-) -> tuple[dict[int, NDArray[np.float32]], list[int], list[ShardFault]]:
+    entry: StoredShards[_Shard],
+) -> tuple[dict[int, _Shard], list[int], list[ShardFault]]:
     """Verified stored shards, the shards to (re)compute, and the faults found.
 
     Each corrupt shard gets a one-line :class:`CacheWarning` naming its file; shards without a
     checksum file (older embedlab) get one warning for the whole entry.
     """
     missing = set(entry.missing_shards())
-    arrays: dict[int, NDArray[np.float32]] = {}
+    arrays: dict[int, _Shard] = {}
     todo: list[int] = []
     faults: list[ShardFault] = []
     for shard in range(entry.n_shards):
         loaded = None if shard in missing else entry.load_shard(shard)
-        if isinstance(loaded, np.ndarray):
+        if loaded is not None and not isinstance(loaded, ShardFault):
             arrays[shard] = loaded
             continue
         todo.append(shard)

@@ -112,6 +112,13 @@ class SpeedRow(_Frozen):
     cores, ``client_bound``, ``knee``); their metrics are ``throughput`` (items/s), ``qps``
     (successful requests/s), ``latency_p50/p90/p99`` (ms per request), ``error_rate``
     (fraction of requests) and ``client_cpu`` / ``server_cpu`` (cores).
+
+    Multi-vector (late-interaction) models (:mod:`embedlab.perf.multivector`): the rows of a
+    timed case carry the optional ``tokens_per_item`` (mean tokens per item of its outputs);
+    the MaxSim scoring case has ``modality`` ``maxsim``, ``batch_size`` = documents scored per
+    call, ``throughput`` in ``docs/s`` (documents scored per second for one query), latency in
+    ms per query, and ``maxsim`` (documents, tokens per document and per query, ``D``, dot
+    products and FLOPs per query, corpus bytes, BLAS threads).
     """
 
     model: str
@@ -131,6 +138,8 @@ class SpeedRow(_Frozen):
     machine: dict[str, Any] | None = None
     concurrency: int | None = None
     load: dict[str, Any] | None = None
+    tokens_per_item: float | None = None
+    maxsim: dict[str, Any] | None = None
 
 
 class IndexRow(_Frozen):

@@ -6,7 +6,9 @@ Tables (one row per item, ``run`` = the run folder's path relative to the search
 - ``metrics``: every :class:`~embedlab.results.schema.MetricRow` plus ``run``, the dataset's
   ``split`` and ``fingerprint`` (so runs on other data never share a column of a pivot), and
   ``position`` (the row's index in its results.json);
-- ``speed``: every :class:`~embedlab.results.schema.SpeedRow` plus ``run`` and ``position``;
+- ``speed``: every :class:`~embedlab.results.schema.SpeedRow` plus ``run`` and ``position``
+  (``unstable`` a boolean, ``tokens_per_item`` a float; the dict fields ``machine``, ``load``
+  and ``maxsim`` as JSON text);
 - ``environment``: ``run, key, value``, the run's environment flattened to dotted keys
   (``packages.torch``, ``cpu``, ...), values as text;
 - ``datasets``: every :class:`~embedlab.results.schema.DatasetInfo` (without ``details``) plus
@@ -19,6 +21,7 @@ extra). Nothing is written to disk.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,16 +156,12 @@ _METRIC_COLUMNS = {
     "fingerprint": pa.string(),
     "position": pa.int64(),
 }
+_SPEED_TYPES = {"batch_size": pa.int64(), "n": pa.int64(), "threads": pa.int64(),
+                "concurrency": pa.int64(), "value": pa.float64(), "unstable": pa.bool_(),
+                "tokens_per_item": pa.float64()}  # fmt: skip
 _SPEED_COLUMNS = {
     "run": pa.string(),
-    **{
-        name: pa.int64()
-        if name in ("batch_size", "n", "threads")
-        else pa.float64()
-        if name == "value"
-        else pa.string()
-        for name in SpeedRow.model_fields
-    },
+    **{name: _SPEED_TYPES.get(name, pa.string()) for name in SpeedRow.model_fields},
     "position": pa.int64(),
 }
 _ENV_COLUMNS = {"run": pa.string(), "key": pa.string(), "value": pa.string()}
@@ -223,11 +222,15 @@ def _metric_rows(runs: Sequence[StoredRun]) -> list[dict[str, Any]]:
 
 
 def _speed_rows(runs: Sequence[StoredRun]) -> list[dict[str, Any]]:
+    def cell(value: Any) -> Any:
+        return json.dumps(value, sort_keys=True) if isinstance(value, dict) else value
+
     return [
-        {"run": run.name, **row.model_dump(), "position": position}
+        {"run": run.name, **{k: cell(v) for k, v in row.model_dump().items()},
+         "position": position}
         for run in runs
         for position, row in enumerate(run.log.speed)
-    ]
+    ]  # fmt: skip
 
 
 def _dataset_rows(runs: Sequence[StoredRun]) -> list[dict[str, Any]]:

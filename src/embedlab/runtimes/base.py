@@ -24,6 +24,7 @@ from typing import Literal, Protocol, runtime_checkable
 from embedlab._registry import Registry
 from embedlab.models.base import Encoder, ModelSpec
 from embedlab.models.matryoshka import MatryoshkaEncoder
+from embedlab.models.multivector import AnyEncoder
 
 Exporter = Literal["dynamo", "torchscript"]
 
@@ -95,7 +96,7 @@ class RuntimeDescribed(Protocol):
     def runtime_info(self) -> RuntimeInfo: ...
 
 
-def runtime_info(encoder: Encoder) -> RuntimeInfo:
+def runtime_info(encoder: AnyEncoder) -> RuntimeInfo:
     """What executes ``encoder``: its declared ``runtime_info``, else eager torch (the default).
 
     A Matryoshka wrapper (``?dim=N``) is looked through: truncation runs in numpy after the

@@ -1,16 +1,30 @@
-"""Where the runtime is chosen: :func:`load_encoder` is what the engine calls to get a model."""
+"""Where the runtime is chosen: :func:`load_encoder` is what the engine calls to get a model.
+
+Multi-vector (late-interaction) models load through :func:`load_token_encoder` and run on
+``--runtime torch`` only: ONNX Runtime and OpenVINO run exported dense towers, and the endpoint
+APIs return one vector per input; :func:`check_token_spec` refuses the others (and ``?dim=``,
+which truncates dense vectors) in one line before any work.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from embedlab.errors import ConfigError
 from embedlab.models.base import Encoder, ModelSpec
 from embedlab.models.exportable import Exportable, TowerLayout
-from embedlab.models.matryoshka import MatryoshkaEncoder
+from embedlab.models.matryoshka import MatryoshkaEncoder, refuse_dim, split_dim
 from embedlab.models.registry import get_source
 from embedlab.runtimes.base import RUNTIMES, RuntimeOptions
 from embedlab.runtimes.endpoint import HTTP_RUNTIME, parse_endpoint
+
+if TYPE_CHECKING:
+    from embedlab.models.multivector import MultiVectorEncoder
+
+#: The runtime multi-vector models run on, and its precisions.
+TOKEN_RUNTIME = "torch"
+TOKEN_PRECISIONS = ("fp32", "bf16", "fp16")
 
 
 def load_encoder(spec: ModelSpec, options: RuntimeOptions | None = None) -> Encoder:
@@ -33,6 +47,46 @@ def load_encoder(spec: ModelSpec, options: RuntimeOptions | None = None) -> Enco
     """
     name = HTTP_RUNTIME if parse_endpoint(spec.runtime) is not None else spec.runtime
     return RUNTIMES.get(name)(spec, options or RuntimeOptions())
+
+
+def check_token_spec(spec: ModelSpec, options: RuntimeOptions | None = None) -> None:
+    """Refuse what a multi-vector model cannot run with: another runtime, int8, ``?dim=``,
+    compile.
+
+    Raises:
+        ConfigError: one line naming the model and what works.
+    """
+    if spec.runtime != TOKEN_RUNTIME:
+        raise ConfigError(
+            f"--runtime {spec.runtime}: model {spec.name!r} is a multi-vector (late-interaction) "
+            "model, which runs on --runtime torch only (ONNX Runtime, OpenVINO and endpoints "
+            "take dense encoders); drop --runtime or pass --runtime torch"
+        )
+    if spec.precision not in TOKEN_PRECISIONS:
+        raise unsupported_precision(
+            spec, TOKEN_PRECISIONS, f"model {spec.name!r} is a multi-vector model (torch only)"
+        )
+    if split_dim(spec)[1] is not None:
+        raise ConfigError(refuse_dim(spec))
+    if options is not None and options.compile:
+        raise ConfigError(
+            f"torch.compile: model {spec.name!r} is a multi-vector model, whose forward pass "
+            "is run eagerly; run it without compile"
+        )
+
+
+def load_token_encoder(
+    spec: ModelSpec, options: RuntimeOptions | None = None
+) -> MultiVectorEncoder:
+    """Load the multi-vector model ``spec`` (on torch, after :func:`check_token_spec`).
+
+    Raises:
+        ConfigError: a runtime other than torch, ``?dim=``, compile, a dense model, or a
+            precision torch does not run.
+        ModelError, MissingDependencyError: from the model source.
+    """
+    check_token_spec(spec, options)
+    return get_source(spec).load_tokens(spec)
 
 
 def served_details(spec: ModelSpec, options: RuntimeOptions | None = None) -> dict[str, str] | None:

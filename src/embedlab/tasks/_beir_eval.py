@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.data.beir import CORPUS_FILE, QRELS_DIR, QUERIES_FILE, BeirDataset
+from embedlab.data.doc_retrieval import DocRetrievalDataset
 from embedlab.data.notices import warn_data
 from embedlab.errors import DataError
 
@@ -33,8 +34,11 @@ class Evaluation:
     counts: dict[str, int]
 
 
-def evaluated_queries(data: BeirDataset) -> Evaluation:
-    """Queries with text and >= 1 relevant judgement, and counts of what was left out."""
+def evaluated_queries(
+    data: BeirDataset | DocRetrievalDataset, what: str = "BEIR folder"
+) -> Evaluation:
+    """Queries with text and >= 1 relevant judgement, and counts of what was left out
+    (``what`` names the kind of folder in the warnings: the ``vidore`` task shares this)."""
     ids, texts, judged = [], [], []
     for qid, text in zip(data.query_ids, data.queries, strict=True):
         grades = data.qrels.get(qid, {})
@@ -55,7 +59,7 @@ def evaluated_queries(data: BeirDataset) -> Evaluation:
         "judged_queries_missing_from_queries_file": len(unknown_queries),
         "judged_documents_missing_from_corpus": len(missing_docs),
     }
-    _warn_counts(data, unknown_queries, missing_docs, unjudged)
+    _warn_counts(data, unknown_queries, missing_docs, unjudged, what)
     if not ids:
         raise DataError(
             f"{data.source}: no query of {data.split!r} has a judged document with grade > 0; "
@@ -65,14 +69,15 @@ def evaluated_queries(data: BeirDataset) -> Evaluation:
 
 
 def _warn_counts(
-    data: BeirDataset,
+    data: BeirDataset | DocRetrievalDataset,
     unknown_queries: list[str],
     missing_docs: list[tuple[str, str]],
     unjudged: list[str],
+    what: str,
 ) -> None:
     """One :class:`DataWarning` line per kind of mismatch between the three files."""
     qrels = f"{QRELS_DIR}/{data.split}.tsv"
-    where = f"BEIR folder {data.source}"
+    where = f"{what} {data.source}"
     if missing_docs:
         q, d = missing_docs[0]
         warn_data(

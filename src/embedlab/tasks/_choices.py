@@ -1,7 +1,9 @@
 """Running a true-vs-alternatives :class:`~embedlab.data.pair_sets.ChoiceSet`: embed, score, report.
 
 Every item is correct when ``s(true, image) > s(alternative, image)`` for every alternative
-(strict). Each protocol gives one ``accuracy`` row:
+(strict); ``s`` is the embeddings' dot product, or ``MaxSim(caption -> image)`` for a
+late-interaction model (:mod:`embedlab.tasks._pair_scores`). Each protocol gives one
+``accuracy`` row:
 
 * ``ChoiceProtocol.group(g)``: items of group ``g`` (a SugarCrepe subset), plain accuracy;
 * ``ChoiceProtocol.pooled(name)``: every item, plain (micro) accuracy;
@@ -29,7 +31,8 @@ from embedlab.metrics.pair_choice import macro_mean
 from embedlab.metrics.table import METRICS
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
-from embedlab.scoring.pair_choice import choice_correct, similarities
+from embedlab.scoring.pair_choice import choice_correct
+from embedlab.tasks._pair_scores import pair_similarities
 from embedlab.tasks.base import MetricValue, TaskContext, TaskResult
 
 METRIC = "accuracy"
@@ -116,10 +119,11 @@ def _correct(ctx: TaskContext, choices: ChoiceSet, image_dataset: str) -> NDArra
             [f"{e.item_id}#true"] + [f"{e.item_id}#alt{k}" for k in range(len(options) - 1)]
         )
         texts.extend(options)
-    img = ctx.embed.images(image_dataset, list(images), list(images.values()))
-    txt = ctx.embed.texts(choices.name, text_ids, texts, role="query")
     image_index = np.asarray([[position[e.image_id]] for e in choices.examples], dtype=np.int64)
-    sim = similarities(txt, img, text_index, image_index)
+    sim = pair_similarities(
+        ctx, image_dataset, (list(images), list(images.values())), choices.name,
+        (text_ids, texts), text_index, image_index,
+    )  # fmt: skip
     return choice_correct(sim[:, 0], sim[:, 1:])
 
 

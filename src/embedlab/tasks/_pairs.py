@@ -5,6 +5,8 @@ Rows: protocol ``all`` (every item) and ``tag=<tag>`` (items of one tag: Winogro
 ``text_score``, ``image_score`` and ``group_score`` (fractions; ``n`` = items in the protocol).
 Outcomes per protocol: ``query_id`` = ``cluster_id`` = item id (items are the independent units,
 so intervals resample items) and the 0/1 columns ``text_score``, ``image_score``, ``group_score``.
+A late-interaction model's similarities are ``MaxSim(caption -> image)``
+(:mod:`embedlab.tasks._pair_scores`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from embedlab.errors import ConfigError
 from embedlab.metrics.table import METRICS
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
-from embedlab.scoring.pair_choice import WinogroundScores, similarities, winoground_scores
+from embedlab.scoring.pair_choice import WinogroundScores, winoground_scores
+from embedlab.tasks._pair_scores import pair_similarities
 from embedlab.tasks.base import MetricValue, TaskContext, TaskResult
 
 #: Rows of every protocol (definitions: :mod:`embedlab.metrics.pair_choice`).
@@ -48,14 +51,16 @@ def run_pairs(
     where = {image_id: k for k, image_id in enumerate(image_ids)}
     text_ids = [f"{e.item_id}#caption_{k}" for e in pairs.examples for k in (0, 1)]
     texts = [c for e in pairs.examples for c in e.captions]
-    img = ctx.embed.images(pairs.name, image_ids, image_paths)
-    txt = ctx.embed.texts(pairs.name, text_ids, texts, role="query")
     n = len(pairs.examples)
     text_index = np.arange(2 * n, dtype=np.int64).reshape(n, 2, 1)
     image_index = np.asarray(
         [[where[i] for i in e.image_ids] for e in pairs.examples], dtype=np.int64
     ).reshape(n, 1, 2)
-    scores = winoground_scores(similarities(txt, img, text_index, image_index))
+    sim = pair_similarities(
+        ctx, pairs.name, (image_ids, image_paths), pairs.name, (text_ids, texts), text_index,
+        image_index,
+    )  # fmt: skip
+    scores = winoground_scores(sim)
     metrics: list[MetricValue] = []
     outcomes: list[Outcomes] = []
     for protocol in _protocols(pairs, requested, tag_order):

@@ -62,11 +62,22 @@ class TaskContext:
         embed: embeddings of whole item lists (cached, batched; see ``Embedder``).
         cache_dir: where downloaded or generated data may be stored.
         chunk_mb: memory budget of one scoring block (does not change results).
+        rerank: two-stage retrieval (``--rerank MODEL``): the late-interaction model that
+            reranks ``embed``'s top ``candidates`` per query; None: one stage. Tasks that
+            support it (``vidore``) report the first stage alone, the reranker alone and the
+            two-stage pipeline; the others refuse it in one line.
+        candidates: first-stage candidates per query for ``rerank`` (``--candidates``).
+        corpus_memory_mb: ``--corpus-memory-mb``: a BEIR corpus larger than this is searched
+            shard by shard from the embedding cache (:mod:`embedlab.tasks.corpus_search`;
+            same results); None: always held in memory.
     """
 
     embed: Embedder
     cache_dir: Path
     chunk_mb: int = 32
+    rerank: Embedder | None = None
+    candidates: int = 100
+    corpus_memory_mb: float | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,11 @@ class TaskDef(Generic[P]):
         description: one line for ``embedlab list``.
         kind: what the task embeds for; instruction-aware models pick their instructions
             by it (None: the model's defaults, or an error if its recipe needs one).
+        two_stage: the task reads ``TaskContext.rerank``/``candidates`` (``--rerank``); a run
+            asking a task without it for two-stage retrieval is refused before any work.
+        late_interaction: the task has a MaxSim form for multi-vector models; a run giving
+            a task without it such a model is refused before any work (and the task itself
+            refuses in ``run``, :func:`embedlab.tasks._late.refuse_late`).
     """
 
     name: str
@@ -107,18 +123,28 @@ class TaskDef(Generic[P]):
     build: Callable[[str, P], Task]
     description: str
     kind: TaskKind | None = None
+    two_stage: bool = False
+    late_interaction: bool = True
 
 
 TASKS: Registry[TaskDef[Any]] = Registry("task", autoload="embedlab.tasks")
 
 
 def register_task(
-    name: str, params: type[P], description: str, kind: TaskKind | None = None
+    name: str,
+    params: type[P],
+    description: str,
+    kind: TaskKind | None = None,
+    two_stage: bool = False,
+    late_interaction: bool = True,
 ) -> Callable[[Callable[[str, P], Task]], Callable[[str, P], Task]]:
-    """Decorator registering ``build(name, params) -> Task`` as task ``name`` of ``kind``."""
+    """Decorator registering ``build(name, params) -> Task`` as task ``name`` of ``kind``
+    (``two_stage``: it supports ``--rerank``; ``late_interaction``: it has a MaxSim form)."""
 
     def decorator(build: Callable[[str, P], Task]) -> Callable[[str, P], Task]:
-        TASKS.register(name)(TaskDef(name, params, build, description, kind))
+        TASKS.register(name)(
+            TaskDef(name, params, build, description, kind, two_stage, late_interaction)
+        )
         return build
 
     return decorator

@@ -11,7 +11,11 @@ Protocol (PROTOCOLS.md, "Text retrieval"):
   each (:mod:`embedlab.tasks._beir_eval`).
 * Scores are float32 dot products of the embeddings; each query keeps its top 100 documents
   (:mod:`embedlab.scoring.dense_topk`, bounded memory) ranked by score descending, **ties broken
-  by document id descending**, exactly as trec_eval orders a run.
+  by document id descending**, exactly as trec_eval orders a run. With ``--corpus-memory-mb`` a
+  larger corpus is searched shard by shard from the embedding cache, with the same lists
+  (:mod:`embedlab.tasks.corpus_search`). A late-interaction
+  (multi-vector) model scores ``MaxSim(query tokens -> document tokens)`` instead
+  (:mod:`embedlab.scoring.late_topk`), ranked and cut the same way.
 * Metrics (:mod:`embedlab.metrics.ranking`): ``ndcg`` @10 (linear gain, log2(rank + 1) discount,
   ideal DCG from all judged grades), ``recall`` @100 (fraction of the relevant judged documents
   found), ``mrr`` @10. Every query is its own resampling unit.
@@ -40,15 +44,19 @@ from embedlab.metrics import ranking
 from embedlab.metrics.table import METRICS
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
-from embedlab.scoring.dense_topk import dense_topk, descending_id_order
+from embedlab.scoring.dense_topk import TopK, descending_id_order
+from embedlab.scoring.late_topk import late_topk
 from embedlab.tasks._beir_eval import DEPTH, Evaluation, evaluated_queries, protocol_rankings
 from embedlab.tasks.base import MetricValue, TaskContext, TaskParams, TaskResult, register_task
+from embedlab.tasks.corpus_search import corpus_topk
 from embedlab.tasks.search_problem import SearchProblem
 
 PROTOCOLS = ("q2d", "q2d-ignore-identical-ids")
 NDCG_K, RECALL_K, MRR_K = 10, 100, 10
 #: Rows of every protocol (definitions: :mod:`embedlab.metrics.ranking`).
 METRIC_NAMES = (f"ndcg@{NDCG_K}", f"recall@{RECALL_K}", f"mrr@{MRR_K}")
+SCORE_DENSE = "dot product of the embeddings"
+SCORE_LATE = "MaxSim(query tokens -> document tokens)"
 
 
 class BeirParams(TaskParams):
@@ -102,12 +110,8 @@ class BeirTask:
         request = DatasetRequest(self.name, self.params.data_dir, ctx.cache_dir, self.params.split)
         data = load_dataset(request, BeirDataset)
         ev = evaluated_queries(data)
-        docs = ctx.embed.texts(data.name, data.doc_ids, data.documents, role="document")
-        queries = ctx.embed.texts(data.name, ev.query_ids, ev.texts, role="query")
         extra = 1 if "q2d-ignore-identical-ids" in self.protocols else 0
-        top = dense_topk(
-            queries, docs, DEPTH + extra, descending_id_order(data.doc_ids), ctx.chunk_mb
-        )
+        top = _top(ctx, data, ev, DEPTH + extra)
         metrics: list[MetricValue] = []
         outcomes: list[Outcomes] = []
         for protocol in self.protocols:
@@ -128,6 +132,7 @@ class BeirTask:
                 "document_text": f"(title + {TITLE_JOINER!r} + text).strip()",
                 "counts": ev.counts,
                 "ties": "score descending, then document id descending (trec_eval)",
+                "score": SCORE_LATE if ctx.embed.late_interaction else SCORE_DENSE,
                 "models": {details["model"]: details},
             },
         )
@@ -140,6 +145,26 @@ class BeirTask:
         from embedlab.tasks.beir_search import beir_problems
 
         return beir_problems(self, ctx)
+
+
+def _top(ctx: TaskContext, data: BeirDataset, ev: Evaluation, depth: int) -> TopK:
+    """Each evaluated query's top ``depth`` documents in trec_eval's order: by the embeddings'
+    dot product, or by MaxSim of query tokens over document tokens for a late-interaction
+    model (documents embedded first, role ``document``)."""
+    embed, tiebreak = ctx.embed, descending_id_order(data.doc_ids)
+    if embed.late_interaction:
+        doc_tokens = embed.text_tokens(data.name, data.doc_ids, data.documents, role="document")
+        query_tokens = embed.text_tokens(data.name, ev.query_ids, ev.texts, role="query")
+        return late_topk(query_tokens, doc_tokens, depth, tiebreak, ctx.chunk_mb)
+    return corpus_topk(
+        ctx,
+        data.name,
+        data.doc_ids,
+        data.documents,
+        lambda: embed.texts(data.name, ev.query_ids, ev.texts, role="query"),
+        depth,
+        tiebreak,
+    )
 
 
 def make_beir(task_name: str, params: BeirParams) -> BeirTask:

@@ -1,12 +1,14 @@
 """BEIR ``q2d`` protocols as search problems (:mod:`embedlab.tasks.search_problem`).
 
 Queries are the evaluated queries (role ``query``), the corpus every document (role
-``document``). Exact columns repeat :meth:`BeirTask.run`: one
-:func:`~embedlab.scoring.dense_topk.dense_topk` of depth ``100 (+1 with
-q2d-ignore-identical-ids)`` with trec_eval's tie order, then the protocol's ranking and
+``document``). Exact columns repeat :meth:`BeirTask.run`: one exact top-k
+(:func:`~embedlab.tasks.corpus_search.corpus_topk`: in memory, or shard by shard from the cache
+beyond the run's ``--corpus-memory-mb``) of depth ``100 (+1 with q2d-ignore-identical-ids)`` with
+trec_eval's tie order, then the protocol's ranking and
 :func:`~embedlab.tasks.beir.metric_set`. An index's top-k list is first put in the same order
 (score descending, then document id descending; missing items last) and scored the same way;
-nDCG@10, Recall@100 and MRR@10 are all determined by a top-100 list.
+nDCG@10, Recall@100 and MRR@10 are all determined by a top-100 list. A late-interaction
+(multi-vector) model is refused in one line (indexes hold one vector per item).
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from embedlab.data.beir import BeirDataset
 from embedlab.data.registry import DatasetRequest, load_dataset
 from embedlab.scoring.dense_topk import dense_topk, descending_id_order
 from embedlab.tasks._beir_eval import DEPTH, evaluated_queries, protocol_rankings
+from embedlab.tasks._late import refuse_late
 from embedlab.tasks.base import TaskContext
+from embedlab.tasks.corpus_search import corpus_topk, fits_memory
+from embedlab.tasks.retrieval_search import SEARCH_REASON
 from embedlab.tasks.search_problem import Columns, SearchProblem, Transform
 
 if TYPE_CHECKING:
@@ -32,6 +37,7 @@ def beir_problems(task: BeirTask, ctx: TaskContext) -> list[SearchProblem]:
     """One :class:`SearchProblem` per protocol of ``task`` (see the module docstring)."""
     from embedlab.tasks.beir import METRIC_NAMES, metric_set
 
+    refuse_late(ctx, task.name, SEARCH_REASON)
     request = DatasetRequest(task.name, task.params.data_dir, ctx.cache_dir, task.params.split)
     data = load_dataset(request, BeirDataset)
     ev = evaluated_queries(data)
@@ -46,7 +52,13 @@ def beir_problems(task: BeirTask, ctx: TaskContext) -> list[SearchProblem]:
 
     def exact(protocol: str) -> Callable[[Transform], Columns]:
         def columns(transform: Transform) -> Columns:
-            top = dense_topk(transform(queries), transform(docs), depth, tiebreak, ctx.chunk_mb)
+            if fits_memory(ctx, docs.nbytes):  # the problem holds the corpus anyway
+                top = dense_topk(transform(queries), transform(docs), depth, tiebreak, ctx.chunk_mb)
+            else:
+                top = corpus_topk(
+                    ctx, data.name, data.doc_ids, data.documents, lambda: queries, depth,
+                    tiebreak, transform,
+                )  # fmt: skip
             return columns_of(protocol, top.indices)
 
         return columns

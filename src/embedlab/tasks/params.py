@@ -1,10 +1,11 @@
 """Filling a task's declared parameters from run flags and ``-T name=value`` overrides.
 
 A run has flags that several tasks understand (``--data-dir`` → ``data_dir``, ``--protocol`` →
-``protocols``, ``--split``, ``--hub-id``, ``--classnames``, ``--templates``); each task takes the
-ones its parameter model declares and ignores the rest. ``-T name=value`` sets any declared field
-by name (overriding a flag); a name no task of the run declares is an error that lists the ones
-they do. Values given as text are validated by the model (``"a,b"`` fills a tuple field).
+``protocols``, ``--split``, ``--hub-id``, ``--classnames``, ``--templates``, ``--muvera``); each
+task takes the ones its parameter model declares and ignores the rest (the run refuses
+``--muvera`` for a task without that parameter). ``-T name=value`` sets any declared field by
+name (overriding a flag); a name no task of the run declares is an error that lists the ones they
+do. Values given as text are validated by the model (``"a,b"`` fills a tuple field).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ FLAGS = {
     "hub_id": "--hub-id",
     "classnames": "--classnames",
     "templates": "--templates",
+    "muvera": "--muvera",
 }
 
 

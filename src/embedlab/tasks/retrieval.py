@@ -7,6 +7,10 @@ the hit rate ``mean_q [rank_q <= K]``; MRR is ``mean_q 1/rank_q``; median rank i
 ``median_q rank_q``, where ``rank_q`` is the pessimistic rank of the best positive (ties count
 against it, see :mod:`embedlab.scoring.retrieval`).
 
+A late-interaction (multi-vector) model is ranked on one matrix ``s(c, i) = MaxSim(caption c ->
+image i)`` (:mod:`embedlab.scoring.late_retrieval`), per caption for ``t2i``/``t2i-first`` and
+per image column for ``i2t``/``i2t-symmetric``, with the same pessimistic ties.
+
 Resampling units for confidence intervals: caption queries (``t2i``, ``t2i-first``) are grouped by
 their image (captions of one image are correlated); image queries are their own unit.
 """
@@ -25,7 +29,13 @@ from embedlab.errors import ConfigError
 from embedlab.metrics.table import METRICS
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
-from embedlab.scoring.retrieval import RETRIEVAL_PROTOCOLS, rank_protocols
+from embedlab.scoring.late_retrieval import rank_late_protocols
+from embedlab.scoring.retrieval import (
+    RETRIEVAL_PROTOCOLS,
+    ProtocolRanks,
+    RetrievalProtocol,
+    rank_protocols,
+)
 from embedlab.tasks.base import MetricValue, TaskContext, TaskParams, TaskResult, register_task
 from embedlab.tasks.search_problem import SearchProblem
 
@@ -65,16 +75,7 @@ class RetrievalTask:
         p = self.params
         request = DatasetRequest(self.name, p.data_dir, ctx.cache_dir, p.split, p.hub_id)
         data = load_dataset(request, ImageTextDataset)
-        images = ctx.embed.images(data.name, data.image_ids, data.image_paths)
-        texts = ctx.embed.texts(data.name, data.caption_ids, data.captions, role="query")
-        ranks = rank_protocols(
-            texts,
-            images,
-            data.caption_image,
-            self.protocols,
-            first_caption=data.first_caption,
-            chunk_mb=ctx.chunk_mb,
-        )
+        ranks = _ranks(ctx, data, self.protocols)
         metrics: list[MetricValue] = []
         outcomes: list[Outcomes] = []
         for protocol in self.protocols:
@@ -98,6 +99,35 @@ class RetrievalTask:
         from embedlab.tasks.retrieval_search import retrieval_problems
 
         return retrieval_problems(self, ctx)
+
+
+def _ranks(
+    ctx: TaskContext, data: ImageTextDataset, protocols: tuple[str, ...]
+) -> dict[RetrievalProtocol, ProtocolRanks]:
+    """Ranks of ``protocols``: dot products of the embeddings, or MaxSim of caption tokens over
+    image tokens for a late-interaction model (images embedded first, captions as queries)."""
+    embed, name = ctx.embed, data.name
+    if embed.late_interaction:
+        image_tokens = embed.image_tokens(name, data.image_ids, data.image_paths)
+        text_tokens = embed.text_tokens(name, data.caption_ids, data.captions, role="query")
+        return rank_late_protocols(
+            text_tokens,
+            image_tokens,
+            data.caption_image,
+            protocols,
+            first_caption=data.first_caption,
+            chunk_mb=ctx.chunk_mb,
+        )
+    images = embed.images(name, data.image_ids, data.image_paths)
+    texts = embed.texts(name, data.caption_ids, data.captions, role="query")
+    return rank_protocols(
+        texts,
+        images,
+        data.caption_image,
+        protocols,
+        first_caption=data.first_caption,
+        chunk_mb=ctx.chunk_mb,
+    )
 
 
 def _queries(data: ImageTextDataset, protocol: str) -> tuple[list[str], NDArray[np.int64]]:

@@ -13,7 +13,8 @@ Exact columns come from one :func:`~embedlab.scoring.retrieval.rank_protocols` c
 the task's protocols, exactly as :meth:`RetrievalTask.run` makes it (same chunk size, same
 pass), so the identity transform reproduces the run's ranks bit for bit. Top-k lists determine
 ``recall@K`` for ``K <= depth``; MRR and the median rank need the full rank and are not
-computable through an index (a positive beyond the list has an unknown rank).
+computable through an index (a positive beyond the list has an unknown rank). A
+late-interaction (multi-vector) model is refused in one line: indexes hold one vector per item.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from numpy.typing import NDArray
 from embedlab.data.registry import DatasetRequest, load_dataset
 from embedlab.data.types import ImageTextDataset
 from embedlab.scoring.retrieval import rank_protocols
+from embedlab.tasks._late import refuse_late
 from embedlab.tasks.base import TaskContext
 from embedlab.tasks.search_problem import Columns, SearchProblem, Transform, topk_ranks
 
@@ -36,12 +38,18 @@ if TYPE_CHECKING:
 #: Metrics a top-10 list determines (the run's recall@K rows).
 TOPK_METRICS = ("recall@1", "recall@5", "recall@10")
 DEPTH = 10
+#: Why an index study refuses a late-interaction model (tasks/_late.py).
+SEARCH_REASON = (
+    "an index study searches one vector per item, and a multi-vector model has a token matrix "
+    "per item (MaxSim search is the vidore task's MUVERA stage)"
+)
 
 
 def retrieval_problems(task: RetrievalTask, ctx: TaskContext) -> list[SearchProblem]:
     """One :class:`SearchProblem` per protocol of ``task`` (see the module docstring)."""
     from embedlab.tasks.retrieval import METRIC_NAMES, _queries
 
+    refuse_late(ctx, task.name, SEARCH_REASON)
     p = task.params
     request = DatasetRequest(task.name, p.data_dir, ctx.cache_dir, p.split, p.hub_id)
     data = load_dataset(request, ImageTextDataset)

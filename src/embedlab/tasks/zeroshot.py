@@ -13,6 +13,9 @@ Metric rows (protocol ``zeroshot``; formulas in :mod:`embedlab.metrics.classific
 * ``mean_per_class_recall`` (balanced accuracy), ``k=None``. Its ``per_query`` holds linearised
   pseudo-values whose mean is the metric, so the generic image bootstrap gives a valid interval.
 
+A late-interaction (multi-vector) model is refused before any work: the class embedding (a mean
+of prompt embeddings) has no multi-vector counterpart.
+
 Every image is its own resampling unit. Outcomes: table ``zeroshot`` (one row per image:
 ``correct_top1``, ``correct_top5`` when defined, ``predicted``, ``label``, ``rank`` of the true
 class) and table ``zeroshot-prompts`` (one row per prompt: ``class_index``, ``classname``,
@@ -34,12 +37,16 @@ from embedlab.metrics.table import METRICS
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
 from embedlab.scoring.classification import Classified, class_embeddings, classify
+from embedlab.tasks._late import refuse_late
 from embedlab.tasks.base import MetricValue, TaskContext, TaskParams, TaskResult, register_task
 
 TASK_NAME = "zeroshot"
 PROTOCOL = "zeroshot"
 PROMPTS_TABLE = "zeroshot-prompts"
 TOP_K = (1, 5)
+LATE_REASON = (
+    "a class embedding is the mean of its prompt embeddings, which has no multi-vector definition"
+)
 
 
 class ZeroShotParams(TaskParams):
@@ -62,6 +69,7 @@ class ZeroShotTask:
 
     def run(self, ctx: TaskContext) -> TaskResult:
         """Encode images and prompts, classify, and return metrics and outcomes."""
+        refuse_late(ctx, self.name, LATE_REASON)
         p = self.params
         files = {"classnames": p.classnames, "templates": p.templates}
         request = DatasetRequest("imagefolder", p.data_dir, ctx.cache_dir, p.split, options=files)
@@ -141,6 +149,7 @@ def _info(data: ImageFolderDataset) -> DatasetInfo:
     ZeroShotParams,
     "zero-shot classification of a folder per class",
     "classification",
+    late_interaction=False,
 )
 def make_zeroshot(name: str, params: ZeroShotParams) -> ZeroShotTask:
     """Task factory: checks ``--data-dir`` and ``--protocol`` before anything runs.

@@ -6,7 +6,8 @@ folder. Each model reads its embeddings through a
 :class:`~embedlab.embedding.cached.CachedEmbedder` (the run's cache keys); a missing entry
 stops the study with the command that re-creates it. Each task that implements
 :class:`~embedlab.tasks.search_problem.SearchProblemSource` hands over its protocols; the
-others (pair choice, zero-shot) are skipped with a note.
+others (pair choice, zero-shot) are skipped with a note, as is a multi-vector (late-interaction)
+model: indexes take one dense vector per item (a run of multi-vector models only is refused).
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ _FLAGS = (
     "document_prompt",
     "classnames",
     "templates",
+    "rerank",
+    "candidates",
+)
+
+MULTI_VECTOR = (
+    "a multi-vector (late-interaction) model; indexes take dense vectors (one per item); use "
+    "--muvera on the vidore task for multi-vector first stages"
 )
 
 
@@ -105,6 +113,8 @@ def recreate_command(config: RunConfig, run: Path) -> str:
         words += ["--protocol", protocol]
     for key, value in config.task_params.items():
         words += ["-T", f"{key}={value}"]
+    if config.muvera:
+        words.append("--muvera")
     words += ["--out", str(run), "--cache-dir", str(config.cache_dir)]
     return shlex.join(words)
 
@@ -116,20 +126,34 @@ def run_problems(run: Path, cache_dir: Path | None = None) -> RunProblems:
     items: list[ModelProblems] = []
     notes: list[str] = []
     tasks = _tasks(config)
+    late: list[str] = []
     for text in config.models:
         spec = _model_spec(config, text)
         provider = CachedEmbedder(
-            spec, config.cache_dir, api_key_env=config.api_key_env, run=run, recreate=command
+            spec,
+            config.cache_dir,
+            api_key_env=config.api_key_env,
+            fast_decode=config.fast_decode,
+            run=run,
+            recreate=command,
         )
+        if provider.late_interaction:
+            late.append(spec.name)
+            notes.append(f"{spec.name}: skipped ({MULTI_VECTOR})")
+            continue
         for name, task, _ in tasks:
             embed = provider.for_task(TASKS.get(name).kind)  # as the run did (instructions)
-            context = TaskContext(embed, config.cache_dir, config.chunk_mb)
+            context = TaskContext(
+                embed, config.cache_dir, config.chunk_mb, corpus_memory_mb=config.corpus_memory_mb
+            )
             if not isinstance(task, SearchProblemSource):
                 note = f"{name}: skipped (not a search over a corpus: pair choice or zero-shot)"
                 if note not in notes:
                     notes.append(note)
                 continue
             items.append(ModelProblems(spec.name, name, task.search_problems(context)))
+    if not items and late:
+        raise ConfigError(f"RUN {run}: model {', '.join(late)}: {MULTI_VECTOR}")
     if not items:
         raise ConfigError(
             f"RUN {run}: none of its tasks ({', '.join(config.tasks)}) is a retrieval task "

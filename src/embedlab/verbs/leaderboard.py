@@ -31,7 +31,7 @@ SPEED_SQL = """
 select run, model, runtime, precision, batch_size,
        max(value) filter (where modality = 'image') as images_per_s,
        max(value) filter (where modality = 'text') as texts_per_s
-from speed where metric = 'throughput'
+from speed where metric = 'throughput' and modality in ('image', 'text')
 group by run, model, runtime, precision, batch_size
 order by run, model, runtime, precision, batch_size
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from embedlab.config.run import RunConfig
@@ -27,13 +28,16 @@ def part_key(
     params: TaskParams,
     stamps: DataStamps,
     instructions: Instructions | None = None,
+    rerank: Sequence[str | int] | None = None,
 ) -> str:
     """Hash of everything that determines a part's numbers (batch size and workers do not).
 
     The task's own parameter object is hashed whole, so a new task parameter can never reuse a
     stale part; every path among its values is stamped (annotation files' sizes and mtimes).
     An instruction-aware model's resolved instructions enter the key (absent for others, so
-    their keys are unchanged).
+    their keys are unchanged); so does a two-stage part's reranker (``rerank``: its name,
+    weights fingerprint, precision, runtime and candidate count; see
+    :class:`~embedlab.verbs.late_plan.SecondStage`), and the slug names the pipeline.
     """
     values = params.model_dump(mode="json")
     paths = [v for v in params.model_dump().values() if isinstance(v, Path)]
@@ -50,8 +54,14 @@ def part_key(
     }
     if instructions is not None:
         fields["instructions"] = [instructions.query, instructions.document]
+    if config.fast_decode:  # absent when exact, so earlier keys are unchanged
+        fields["decode"] = "fast"
+    slug = _slug(spec.name)[:40]
+    if rerank is not None:
+        fields["rerank"] = list(rerank)
+        slug = f"{_slug(spec.name)[:24]}_then_{_slug(str(rerank[0]))[:24]}"
     digest = hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode())
-    return f"{_slug(spec.name)[:40]}__{task}__{digest.hexdigest()[:16]}"
+    return f"{slug}__{task}__{digest.hexdigest()[:16]}"
 
 
 class DataStamps:

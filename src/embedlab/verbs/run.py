@@ -9,6 +9,7 @@ from embedlab._atomic import ensure_writable_dir
 from embedlab.config.run import RunConfig, identity_differences
 from embedlab.core.clock import embedlab_version, utc_now
 from embedlab.core.progress import ProgressFactory, rich_progress
+from embedlab.embedding.executors.base import Executor, ExecutorOptions, create_executor
 from embedlab.embedding.provider import EmbeddingProvider
 from embedlab.errors import ConfigError, ResultsError
 from embedlab.models._ref_options import with_options
@@ -24,6 +25,12 @@ from embedlab.results.schema import DatasetInfo, OutcomeFile, RunLog
 from embedlab.stats.intervals import metric_rows
 from embedlab.tasks.base import TASKS, Task, TaskContext, TaskParams
 from embedlab.tasks.params import check_overrides, fill_params
+from embedlab.verbs.late_plan import (
+    SecondStage,
+    check_late_models,
+    check_muvera,
+    check_rerank,
+)
 from embedlab.verbs.part_key import DataStamps, part_key
 
 Notify = Callable[[str], None]
@@ -50,34 +57,72 @@ def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
     for spec in specs:
         _require_trained(spec)
     tasks = _tasks(config)
+    definitions = [TASKS.get(name) for name, _, _ in tasks]
+    rerank_spec = None if config.rerank is None else _model_spec(config, config.rerank, True)
+    if rerank_spec is not None:
+        _require_trained(rerank_spec)
+    check_rerank(config, definitions, rerank_spec)
+    check_muvera(config, definitions, specs)
+    check_late_models(definitions, specs if rerank_spec is None else [*specs, rerank_spec])
     ensure_writable_dir(config.out, "--out")
     ensure_writable_dir(config.cache_dir, "--cache-dir")
+    executor = _executor(config)  # a dead --ray-address fails here, before any work
     with output_lock(config.out, "embedlab run"):
         _check_previous(config, say)
         store = PartStore(config.out)
         progress: ProgressFactory | None = rich_progress if config.progress else None
         stamps = DataStamps()
         parts: list[Part] = []
+        second = None
+        if rerank_spec is not None and config.candidates is not None:
+            reranker = EmbeddingProvider(rerank_spec, config.cache_dir, config.workers, progress)
+            second = SecondStage(reranker, config.candidates)
         for spec in specs:
             provider = EmbeddingProvider(
-                spec, config.cache_dir, config.workers, progress, api_key_env=config.api_key_env
+                spec,
+                config.cache_dir,
+                config.workers,
+                progress,
+                api_key_env=config.api_key_env,
+                executor=executor,
+                fast_decode=config.fast_decode,
             )
             for name, task, params in tasks:
                 kind = TASKS.get(name).kind
                 instructions = provider.instructions(kind)
+                stage = None if second is None else second.key_fields()
                 key = part_key(
-                    config, spec, provider.fingerprint, name, params, stamps, instructions
+                    config, spec, provider.fingerprint, name, params, stamps, instructions, stage
                 )
+                label = spec.name if second is None else second.label(spec.name)
                 part = store.load(key)
                 if part is None:
-                    say(f"running {name} with {spec.name}")
-                    embed = provider.for_task(kind)
-                    context = TaskContext(embed, config.cache_dir, config.chunk_mb)
-                    part = _run_part(config, store, key, provider, context, name, task)
+                    say(f"running {name} with {label}")
+                    context = TaskContext(
+                        provider.for_task(kind),
+                        config.cache_dir,
+                        config.chunk_mb,
+                        rerank=None if second is None else second.provider.for_task(kind),
+                        candidates=100 if second is None else second.candidates,
+                        corpus_memory_mb=config.corpus_memory_mb,
+                    )
+                    part = _run_part(config, store, key, provider, context, name, task, second)
                 else:
-                    say(f"reusing finished {name} with {spec.name} from {store.root}")
+                    say(f"reusing finished {name} with {label} from {store.root}")
                 parts.append(part)
         return _finish(config, store, parts, started)
+
+
+def _executor(config: RunConfig) -> Executor:
+    """``--executor`` with its ``--ray-*`` settings (unset ones take the executor's defaults)."""
+    default = ExecutorOptions()
+    options = ExecutorOptions(
+        address=config.ray_address,
+        actors=config.ray_actors or default.actors,
+        cpus_per_actor=config.ray_cpus_per_actor or default.cpus_per_actor,
+        gpus_per_actor=config.ray_gpus_per_actor or default.gpus_per_actor,
+    )
+    return create_executor(config.executor, options)
 
 
 def _check_previous(config: RunConfig, say: Notify) -> None:
@@ -117,6 +162,7 @@ def _tasks(config: RunConfig) -> list[tuple[str, Task, TaskParams]]:
         "protocols": tuple(config.protocols),
         "classnames": config.classnames,
         "templates": config.templates,
+        "muvera": config.muvera,
     }
     out = []
     for definition in definitions:
@@ -133,13 +179,23 @@ def _run_part(
     context: TaskContext,
     name: str,
     task: Task,
+    second: SecondStage | None = None,
 ) -> Part:
     before = len(provider.timings)
+    before_second = 0 if second is None else len(second.provider.timings)
     result = task.run(context)
     spec = provider.spec
+    label = spec.name if second is None else second.label(spec.name)
+    timings = provider.timings[before:]
+    notes = result.notes + _instruction_notes(provider, name)
+    model_info = dict(provider.model_info)
+    if second is not None:
+        timings += second.provider.timings[before_second:]
+        notes += second.notes(provider)
+        model_info.update(second.model_info())
     rows = metric_rows(
         result.metrics,
-        model=spec.name,
+        model=label,
         runtime=spec.runtime,
         precision=spec.precision,
         task=name,
@@ -152,14 +208,14 @@ def _run_part(
     columns = sorted({c for o in result.outcomes for c in o.values})
     part = Part(
         key=key,
-        model=spec.name,
+        model=label,
         task=name,
         dataset=result.dataset,
         metrics=rows,
-        timings=provider.timings[before:],
+        timings=timings,
         outcome_columns=columns,
-        notes=[f"{name}: {note}" for note in result.notes + _instruction_notes(provider, name)],
-        model_info=dict(provider.model_info),
+        notes=[f"{name}: {note}" for note in notes],
+        model_info=model_info,
     )
     store.save(part)
     return part
@@ -244,8 +300,21 @@ def _merge_datasets(infos: list[DatasetInfo]) -> list[DatasetInfo]:
     return list(merged.values())
 
 
-def _model_spec(config: RunConfig, text: str) -> ModelSpec:
-    """The spec of one ``--model``, with run-wide ``--dim`` and prompt overrides applied."""
+def _model_spec(config: RunConfig, text: str, reranker: bool = False) -> ModelSpec:
+    """The spec of one ``--model``, with run-wide ``--dim`` and prompt overrides applied.
+
+    ``reranker``: the ``--rerank`` model instead: the run's precision and device, on torch (the
+    runtime of multi-vector models), without the ``--model`` overrides (``--dim``, prompts,
+    instructions), which are for the first stage.
+    """
+    if reranker:
+        return parse_model(
+            text,
+            precision=config.resolved_precision,
+            device=config.device,
+            batch_size=config.batch_size,
+            trust_remote_code=config.trust_remote_code,
+        )
     options: dict[str, str | int] = {}
     if config.dim is not None:
         options["dim"] = config.dim

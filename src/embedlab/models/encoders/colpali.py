@@ -60,6 +60,12 @@ from embedlab.models.encoders.colvision_checkpoint import (
     read_config,
     where_hint,
 )
+from embedlab.models.encoders.mllm_memory import (
+    available_bytes,
+    hub_parameters,
+    refuse_if_too_big,
+    safetensors_parameters,
+)
 from embedlab.models.weights_check import (
     TRANSFORMERS_WEIGHT_FILES,
     LoadReport,
@@ -149,7 +155,8 @@ def load_colpali(
     Raises:
         ModelError: not a ColPali/ColQwen2 checkpoint (one line naming what is supported), no
             config.json, a folder without a weights file, weights that do not match the model,
-            or the Hub needed but unreachable.
+            the Hub needed but unreachable, or a CPU model whose memory estimate (parameters
+            from the safetensors headers × dtype bytes × 1.2) exceeds the available RAM.
         ConfigError: a precision torch cannot run (int8), or an unusable device.
         MissingDependencyError: torch or transformers is not installed.
     """
@@ -163,9 +170,15 @@ def load_colpali(
     if not Path(location).exists():
         require_hub(spec.name, location)
     transformers = require("transformers", purpose=f"loading model {spec.name!r}")
-    family = family_of(read_config(location, spec.name), spec.name)
+    config = read_config(location, spec.name)
+    family = family_of(config, spec.name)
     if Path(location).is_dir():
         require_weights_file(Path(location), spec.name, TRANSFORMERS_WEIGHT_FILES)
+        parameters = safetensors_parameters(Path(location))
+    else:
+        parameters = hub_parameters(location, str(config.get("torch_dtype", "bfloat16")))
+    if parameters is not None:  # parameters × dtype bytes × 1.2 against the available RAM
+        refuse_if_too_big(spec.name, parameters, precision, device, available_bytes())
     model_class, processor_class = (getattr(transformers, n) for n in FAMILIES[family])
     hint = f"{where_hint(location)}; the processor files are saved with processor.save_pretrained"
     with loading(spec.name, "processor", hint):

@@ -4,6 +4,11 @@ The family is the config's ``model_type`` (``colpali``, ``colqwen2``); anything 
 in one line naming the checkpoint's ``model_type`` and ``architectures`` and what is supported
 (never transformers' list of every config class). ``config.json`` is read from a local folder,
 or for a hub id through the Hugging Face cache. Imports no framework.
+
+:func:`late_interaction_family` is the cheap question the ``hf:`` source asks of every
+reference (is it multi-vector?): a folder's ``config.json``, a hub id's from the local
+Hugging Face cache, else downloaded when the Hub answers a quick probe; when no config can be
+had the answer is None (dense), and loading the model then reports why.
 """
 
 from __future__ import annotations
@@ -15,7 +20,13 @@ from typing import Any
 from embedlab.errors import ModelError
 from embedlab.models._loading import loading
 from embedlab.models._torch_utils import require
-from embedlab.models.fingerprint import local_path, looks_like_path, require_local_path
+from embedlab.models.fingerprint import (
+    hf_hub_cache,
+    hub_commit,
+    local_path,
+    looks_like_path,
+    require_local_path,
+)
 
 #: config.json ``model_type`` → (model class, processor class) in transformers.
 FAMILIES: dict[str, tuple[str, str]] = {
@@ -88,3 +99,38 @@ def read_config(location: str, model_name: str) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise ModelError(f"model {model_name!r}: {path} is not a JSON object")
     return config
+
+
+def late_interaction_family(ref: str, model_name: str) -> str | None:
+    """``colpali`` / ``colqwen2`` when ``ref``'s ``config.json`` is such a checkpoint, else None.
+
+    Never imports a framework; reads a local folder's file or the Hugging Face cache's, and
+    downloads ``config.json`` only when the model is not cached and the Hub answers.
+
+    Raises:
+        ModelError: the Hub answers but ``config.json`` of ``ref`` cannot be downloaded.
+    """
+    config = _config_if_available(ref, model_name)
+    model_type = None if config is None else config.get("model_type")
+    return model_type if isinstance(model_type, str) and model_type in FAMILIES else None
+
+
+def _config_if_available(ref: str, model_name: str) -> dict[str, Any] | None:
+    folder = local_path(ref)
+    if folder is not None or looks_like_path(ref):
+        path = None if folder is None else folder / "config.json"
+    else:
+        commit = hub_commit(ref)
+        snapshot = hf_hub_cache() / f"models--{ref.replace('/', '--')}" / "snapshots"
+        path = None if commit is None else snapshot / commit / "config.json"
+        if path is None or not path.is_file():
+            from embedlab.core.hub import hub_unreachable_reason
+
+            if hub_unreachable_reason(("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")) is not None:
+                return None
+            return read_config(ref, model_name)
+    try:
+        config = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
+    except (OSError, ValueError):
+        return None  # the load reports the unreadable file
+    return config if isinstance(config, dict) else None

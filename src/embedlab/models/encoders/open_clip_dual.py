@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from embedlab.models._torch_utils import method_module, require, to_unit_numpy
 from embedlab.models.base import Modality, ModelSpec, Role
 from embedlab.models.exportable import ExportableDefaults
+from embedlab.models.pixel_recipe import PixelRecipe, recipe_of_transform
 from embedlab.models.prepared_encode import PreparedEncodeMixin
 
 if TYPE_CHECKING:
@@ -96,6 +97,17 @@ class OpenClipEncoder(PreparedEncodeMixin, ExportableDefaults):
             inputs, run = prepared.to(self.spec.device), self.model.encode_text
         with torch.inference_mode():
             return self._unit(run(inputs))
+
+    def pixel_recipe(self) -> PixelRecipe | None:
+        """The eval transform as a torch-free recipe (None: a transform it cannot express)."""
+        return recipe_of_transform(self.preprocess)
+
+    def forward_pixels(self, pixels: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Embeddings of stacked recipe outputs: ``forward_prepared`` on them as a tensor."""
+        torch = require("torch", purpose=f"running model {self.spec.name!r}")
+        if len(pixels) == 0:
+            return self._empty()
+        return self.forward_prepared("image", torch.from_numpy(np.ascontiguousarray(pixels)))
 
     def preprocessor(self) -> OpenClipPreprocessor:
         """This encoder's preprocessing, producing numpy inputs (for exported runtimes)."""

@@ -15,6 +15,13 @@ Family ``qwen3_vl`` (``arch:Qwen/Qwen3-VL-Embedding-2B``) builds an MLLM embedde
 (:mod:`embedlab.models.encoders.mllm_arch`): the card's backbone with random weights, run by the
 ``mllm`` source's encoder under the card's recipe (named by the file's ``recipe``).
 
+Families ``colpali`` and ``colqwen2`` (``arch:vidore/colpali-v1.3-hf``,
+``arch:vidore/colqwen2-v1.0-hf``) build a multi-vector (late-interaction) encoder
+(:mod:`embedlab.models.encoders.colvision_arch`): ``ColPaliConfig`` around PaliGemma-3B /
+``ColQwen2Config`` around Qwen2-VL-2B with the checkpoint's numbers (``model`` holds
+``embedding_dim`` and ``vlm_config``), run by the ``hf`` source's ColPali encoder; memory is
+checked against the available RAM before building.
+
 Each config file records the hub id, the family, the transformers config values (hidden size,
 layers, heads, intermediate size, patch, image size, projection dim, vocabulary, positions),
 the image-processor and tokenizer settings, and in ``sources`` where the values come from
@@ -30,7 +37,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from embedlab.errors import ConfigError, UnknownNameError
 from embedlab.models._loading import loading
@@ -40,12 +47,17 @@ from embedlab.models.encoders.hash_tokenizer import ArchTokenizer
 from embedlab.models.encoders.transformers_dual import HFEncoder, text_policy
 from embedlab.models.registry import MODEL_SOURCES
 
+if TYPE_CHECKING:
+    from embedlab.models.multivector import MultiVectorEncoder
+
 #: Bumped when building, initialising or preprocessing an arch model changes.
 ARCH_SOURCE_VERSION = 1
 CONFIG_FOLDER = "arch_configs"
 SEED = 0
 TORCH_PRECISIONS = ("fp32", "bf16", "fp16")
 _CLASSES = {"clip": "CLIP", "siglip": "Siglip"}
+MULTI_VECTOR_FAMILIES = ("colpali", "colqwen2")
+FAMILIES = ("clip", "siglip", "qwen3_vl", *MULTI_VECTOR_FAMILIES)
 
 
 @dataclass(frozen=True)
@@ -53,7 +65,7 @@ class ArchConfig:
     """One shipped architecture (see the module docstring)."""
 
     hub_id: str
-    family: Literal["clip", "siglip", "qwen3_vl"]
+    family: Literal["clip", "siglip", "qwen3_vl", "colpali", "colqwen2"]
     model: dict[str, Any]
     image_processor: dict[str, Any]
     tokenizer: dict[str, Any]
@@ -65,16 +77,28 @@ class ArchConfig:
     @property
     def embedding_dim(self) -> int:
         """Output dimension: CLIP's ``projection_dim``, SigLIP's (and an MLLM's) text
-        ``hidden_size``."""
+        ``hidden_size``; for a multi-vector family the width of each token vector."""
         if self.family == "clip":
             return int(self.model["projection_dim"])
+        if self.family in MULTI_VECTOR_FAMILIES:
+            return int(self.model["embedding_dim"])
         text = self.model["text_config"]
         return int(text.get("projection_size", text["hidden_size"]))
 
     @property
     def image_size(self) -> int:
-        """Side of the square image the vision tower takes."""
-        return int(self.model["vision_config"]["image_size"])
+        """Side of the square image the vision tower takes (ColQwen2: the side of its largest
+        square input, ``sqrt(max_pixels)`` rounded down to whole 28 px merged patches)."""
+        if self.family == "colqwen2":
+            longest = int(self.image_processor["size"]["longest_edge"])
+            return int(longest**0.5) // 28 * 28
+        vision = self.model.get("vlm_config", self.model)["vision_config"]
+        return int(vision["image_size"])
+
+    @property
+    def multi_vector(self) -> bool:
+        """A late-interaction model (one token matrix per item)."""
+        return self.family in MULTI_VECTOR_FAMILIES
 
 
 def parse_arch_config(text: str, origin: str) -> ArchConfig:
@@ -86,8 +110,8 @@ def parse_arch_config(text: str, origin: str) -> ArchConfig:
     try:
         data = json.loads(text)
         family = data["family"]
-        if family not in ("clip", "siglip", "qwen3_vl"):
-            raise ValueError(f"family {family!r} is not clip, siglip or qwen3_vl")
+        if family not in FAMILIES:
+            raise ValueError(f"family {family!r} is not one of {', '.join(FAMILIES)}")
         return ArchConfig(
             hub_id=str(data["hub_id"]),
             family=family,
@@ -171,6 +195,14 @@ def build_arch_encoder(spec: ModelSpec, config: ArchConfig, seed: int) -> ArchEn
     )
 
 
+def _check_precision(spec: ModelSpec) -> None:
+    if spec.precision not in TORCH_PRECISIONS:
+        raise ConfigError(
+            f"--precision {spec.precision} is not a torch precision (model {spec.name!r}); "
+            f"choose one of {', '.join(TORCH_PRECISIONS)}"
+        )
+
+
 class ArchSource(SourceDefaults):
     """The ``arch`` model source (random weights: ``speed_only``)."""
 
@@ -190,11 +222,7 @@ class ArchSource(SourceDefaults):
             MissingDependencyError: torch or transformers is not installed.
         """
         config = arch_config(spec.ref)
-        if spec.precision not in TORCH_PRECISIONS:
-            raise ConfigError(
-                f"--precision {spec.precision} is not a torch precision (model {spec.name!r}); "
-                f"choose one of {', '.join(TORCH_PRECISIONS)}"
-            )
+        _check_precision(spec)
         if config.family == "qwen3_vl":
             from embedlab.models.encoders.mllm_arch import build_arch_mllm
             from embedlab.models.sources.mllm import require_torch_runtime
@@ -211,7 +239,35 @@ class ArchSource(SourceDefaults):
                     config.recipe or "",
                     SEED,
                 )
+        if config.multi_vector:
+            raise ConfigError(
+                f"model {spec.name!r} is a multi-vector (late-interaction) architecture, not a "
+                "dense encoder; it is timed by embedlab speed on --runtime torch"
+            )
         return build_arch_encoder(spec, config, seed=SEED)
+
+    def late_interaction(self, spec: ModelSpec) -> bool:
+        """True for a ColPali / ColQwen2 architecture (reads the shipped config only)."""
+        return arch_config(spec.ref).multi_vector
+
+    def load_tokens(self, spec: ModelSpec) -> MultiVectorEncoder:
+        """Build a ColPali / ColQwen2 architecture with random weights (multi-vector).
+
+        Raises:
+            UnknownNameError: no shipped config for ``spec.ref``.
+            ConfigError: a dense architecture, or a precision torch cannot run.
+            ModelError: the model would not fit in the available memory (with the estimate).
+        """
+        config = arch_config(spec.ref)
+        if not config.multi_vector:
+            return super().load_tokens(spec)
+        _check_precision(spec)
+        from embedlab.models.encoders.colvision_arch import build_arch_colvision
+
+        with loading(spec.name, "architecture", "the shipped config may not match transformers"):
+            return build_arch_colvision(
+                spec, config.family, config.model, config.image_processor, config.tokenizer, SEED
+            )
 
 
 ARCH_SOURCE = ArchSource()

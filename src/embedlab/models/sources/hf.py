@@ -14,6 +14,14 @@ source runs and, for a text model, the ``hf-text:`` / ``st:`` sources. A local f
 a weights file, and a checkpoint that leaves tensors of the model unloaded, or has tensors the
 model lacks, is refused (:mod:`embedlab.models.weights_check`): no random weights are evaluated.
 
+Multi-vector checkpoints. A reference whose ``config.json`` ``model_type`` is ``colpali`` or
+``colqwen2`` is a late-interaction model (``late_interaction`` True, decided from that file
+alone: :func:`~embedlab.models.encoders.colvision_checkpoint.late_interaction_family`); it loads
+with ``load_tokens`` (:func:`~embedlab.models.encoders.colpali.load_colpali`, transformers'
+native ``ColPaliForRetrieval`` / ``ColQwen2ForRetrieval``), and ``load`` refuses it in one line,
+as ``load`` returns a dense encoder. The fingerprint is the same function for both forms (the
+embedding cache keys multi-vector entries apart by their form).
+
 Importing this module imports neither torch nor transformers.
 """
 
@@ -28,6 +36,8 @@ from embedlab.errors import ModelError
 from embedlab.models._loading import loading, require_hub
 from embedlab.models._torch_utils import move_to_device, require, torch_dtype
 from embedlab.models.base import ModelSpec, SourceDefaults
+from embedlab.models.encoders.colpali import ColVisionEncoder, load_colpali
+from embedlab.models.encoders.colvision_checkpoint import FAMILIES, late_interaction_family
 from embedlab.models.encoders.transformers_dual import HFEncoder, text_policy
 from embedlab.models.fingerprint import (
     local_path,
@@ -209,7 +219,15 @@ class HFSource(SourceDefaults):
         if not Path(location).exists():
             require_hub(spec.name, location)
         transformers = require("transformers", purpose=f"loading model {spec.name!r}")
-        check_architecture(spec, _read_config(spec, location), transformers)
+        config = _read_config(spec, location)
+        if config.get("model_type") in FAMILIES:
+            architectures = ", ".join(str(a) for a in config.get("architectures") or []) or "?"
+            raise ModelError(
+                f"model {spec.name!r} is a {config['model_type']!r} checkpoint ({architectures}), "
+                "a multi-vector (late-interaction) model, not a dense encoder: it runs on tasks "
+                f"that score MaxSim, on --runtime torch; hf's dense encoders: {SUPPORTED_FAMILIES}"
+            )
+        check_architecture(spec, config, transformers)
         if Path(location).is_dir():
             require_weights_file(Path(location), spec.name, TRANSFORMERS_WEIGHT_FILES)
         image_processor, tokenizer = _load_preprocessing(spec, transformers, location)
@@ -221,6 +239,26 @@ class HFSource(SourceDefaults):
             tokenizer=tokenizer,
             policy=text_policy(model.config, tokenizer),
             dtype=torch_dtype(spec.precision),
+        )
+
+    def late_interaction(self, spec: ModelSpec) -> bool:
+        """True for a ColPali / ColQwen2 checkpoint (reads its config.json only)."""
+        return late_interaction_family(spec.ref, spec.name) is not None
+
+    def load_tokens(self, spec: ModelSpec) -> ColVisionEncoder:
+        """The ColPali / ColQwen2 checkpoint as a multi-vector encoder.
+
+        Raises:
+            ModelError: not such a checkpoint (one line naming what is supported), missing
+                files or weights that do not match the model.
+            ConfigError: a precision torch cannot run (int8), or an unusable device.
+        """
+        return load_colpali(
+            spec.ref,
+            precision=spec.precision,
+            device=spec.device,
+            batch_size=spec.batch_size,
+            source=spec.source,
         )
 
 

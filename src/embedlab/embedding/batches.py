@@ -1,0 +1,95 @@
+"""The per-batch mechanics of a fill: prefetching, progress, checking, loading for recompute.
+
+Shared by the dense fill (:mod:`embedlab.embedding.provider`) and the multi-vector fill
+(:mod:`embedlab.embedding.token_fill`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from embedlab.embedding.image_feed import ImageFeed
+from embedlab.errors import EmbedlabError, ModelError, ResultsError
+from embedlab.results.embedding_cache import ShardFault
+
+if TYPE_CHECKING:
+    from embedlab.core.progress import ProgressFactory
+
+
+def prefetched(
+    batches: list[list[Any]], prepare: Callable[[Any], Any] | None, workers: int
+) -> Iterator[list[Any]]:
+    """Yield each batch with ``prepare`` applied to its items, preparing one batch ahead.
+
+    Image decoding runs in a thread pool while the model works on the previous batch (PIL and
+    torch both release the GIL in their heavy parts). Errors surface in batch order.
+    """
+    if prepare is None:
+        yield from batches
+        return
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        pending: list[Future[Any]] | None = None
+        for batch in batches:
+            submitted = [pool.submit(prepare, item) for item in batch]
+            if pending is not None:
+                yield [f.result() for f in pending]
+            pending = submitted
+        if pending is not None:
+            yield [f.result() for f in pending]
+
+
+@contextmanager
+def closing(feed: ImageFeed | None) -> Iterator[None]:
+    """Close ``feed`` (its worker processes) however the block ends."""
+    try:
+        yield
+    finally:
+        if feed is not None:
+            feed.close()
+
+
+@contextmanager
+def progress_bar(
+    factory: ProgressFactory | None, label: str, total: int
+) -> Iterator[Callable[[int], None]]:
+    if factory is None:
+        yield lambda n: None
+        return
+    with factory(label, total) as advance:
+        yield advance
+
+
+def check_batch(vectors: NDArray[np.float32], ids: list[str], model: str) -> None:
+    if vectors.ndim != 2 or vectors.shape[0] != len(ids):
+        raise ModelError(
+            f"model {model} returned shape {vectors.shape} for a batch of {len(ids)} items"
+        )
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        bad = [ids[i] for i in np.flatnonzero(~finite)[:3]]
+        raise ModelError(
+            f"model {model} returned NaN/inf embeddings for items {bad} "
+            f"({int((~finite).sum())} in this batch); try --precision fp32, or check the weights"
+        )
+
+
+def load_for_recompute(load: Callable[[], object], faults: list[ShardFault]) -> None:
+    """Call ``load`` (load the model); if it fails while a stored shard was found bad, name
+    that cache file instead: recomputing it needs the model."""
+    try:
+        load()
+    except EmbedlabError as exc:
+        if not faults:
+            raise
+        bad = faults[0]
+        raise ResultsError(
+            f"embedding cache file {bad.path} {bad.reason} and cannot be recomputed because "
+            f"the model does not load ({exc}); delete {bad.path} and re-run once the model "
+            "loads"
+        ) from None
