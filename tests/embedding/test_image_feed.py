@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import embedlab.embedding.batches as batches_module
 import embedlab.embedding.provider as provider_module
 from embedlab.data.images import load_image
 from embedlab.embedding.provider import EmbeddingProvider
@@ -44,7 +45,7 @@ def test_worker_embeddings_equal_in_process_ones(
         monkeypatch.setattr(provider_module, "early_pixel_recipe", lambda spec: wrong)
     elif hint == "none":
         monkeypatch.setattr(provider_module, "early_pixel_recipe", lambda spec: None)
-    monkeypatch.setattr(provider_module, "prefetched", _no_threads)
+    monkeypatch.setattr(batches_module, "prefetched", _no_threads)  # the dense fill's thread path
     got = EmbeddingProvider(spec, tmp_path / "cache").images("d", ids, paths)
     encoder = get_source(spec).load(spec)
     expected = np.concatenate(

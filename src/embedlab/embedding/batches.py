@@ -6,9 +6,10 @@ Shared by the dense fill (:mod:`embedlab.embedding.provider`) and the multi-vect
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,7 +17,9 @@ from numpy.typing import NDArray
 
 from embedlab.embedding.image_feed import ImageFeed
 from embedlab.errors import EmbedlabError, ModelError, ResultsError
+from embedlab.models.base import ModelSpec
 from embedlab.results.embedding_cache import ShardFault
+from embedlab.results.schema import EncodeTiming
 
 if TYPE_CHECKING:
     from embedlab.core.progress import ProgressFactory
@@ -93,3 +96,54 @@ def load_for_recompute(load: Callable[[], object], faults: list[ShardFault]) -> 
             f"the model does not load ({exc}); delete {bad.path} and re-run once the model "
             "loads"
         ) from None
+
+
+def encode_timing(
+    spec: ModelSpec, dataset: str, modality: str, n_items: int, n_computed: int, seconds: float
+) -> EncodeTiming:
+    """The timing row of one fill of ``n_items`` items of which ``n_computed`` were encoded."""
+    return EncodeTiming(
+        model=spec.name,
+        dataset=dataset,
+        modality=modality,
+        n_items=n_items,
+        n_computed=n_computed,
+        seconds=seconds,
+        batch_size=spec.batch_size,
+    )
+
+
+@dataclass(frozen=True)
+class BatchSource:
+    """How one dense fill feeds a model: batches of ``spec.batch_size`` items, prepared one
+    batch ahead by ``workers`` threads (``prepare``), or pixels from an active decode ``feed``."""
+
+    spec: ModelSpec
+    workers: int
+    prepare: Callable[[Any], Any] | None
+    feed: ImageFeed | None = None
+
+    def encode(
+        self,
+        items: list[Any],
+        ids: list[str],
+        encode: Callable[[Sequence[Any]], NDArray[np.float32]],
+        advance: Callable[[int], None],
+        lo: int = 0,
+    ) -> NDArray[np.float32]:
+        """The checked vectors of ``items`` (item ``lo`` of the entry first), batch by batch."""
+        size = self.spec.batch_size
+        prepared: Iterator[Any]
+        run: Callable[[Any], NDArray[np.float32]] = encode
+        if self.feed is not None and self.feed.active:  # pixels from the decode workers
+            prepared, run = self.feed.pixel_batches(lo, lo + len(items)), self.feed.forward
+        else:
+            batches = [items[i : i + size] for i in range(0, len(items), size)]
+            prepared = prefetched(batches, self.prepare, self.workers)
+        out: list[NDArray[np.float32]] = []
+        for offset, batch in zip(range(0, len(items), size), prepared, strict=False):
+            vectors = np.asarray(run(batch), dtype=np.float32)
+            check_batch(vectors, ids[offset : offset + size], self.spec.name)
+            out.append(vectors)
+            advance(len(vectors))
+        return np.concatenate(out, axis=0)

@@ -19,7 +19,7 @@ its form; its dense methods, and a dense model's token methods, raise one Config
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,8 +30,10 @@ from numpy.typing import NDArray
 from embedlab.core.multivector import MultiVectors
 from embedlab.data.images import load_image
 from embedlab.embedding.batches import (
+    BatchSource,
     check_batch,
     closing,
+    encode_timing,
     load_for_recompute,
     prefetched,
     progress_bar,
@@ -238,10 +240,7 @@ class EmbeddingProvider:
 
         An instruction-aware model embeds them under the instruction of ``role`` for ``kind``.
         """
-        self._refuse_multivector()
-        instructions = self.instructions(kind)
-        instruction = None if instructions is None else instructions.of(role)
-        entry = self._entry("text", role, dataset, text_items(ids, texts), len(ids), instruction)
+        entry, instruction = self._text_entry(dataset, ids, texts, role, kind)
 
         def encode(batch: Sequence[Any]) -> NDArray[np.float32]:
             return self._encode(list(batch), instruction, role)
@@ -267,27 +266,30 @@ class EmbeddingProvider:
         Missing shards are computed first by ``texts`` (which holds the corpus once while it
         fills the entry); a complete entry is never loaded whole.
         """
-        self._refuse_multivector()
-        instructions = self.instructions(kind)
-        instruction = None if instructions is None else instructions.of(role)
-        entry = self._entry("text", role, dataset, text_items(ids, texts), len(ids), instruction)
+        entry, _ = self._text_entry(dataset, ids, texts, role, kind)
         if entry.missing_shards():
             filled = self.texts(dataset, ids, texts, role, kind)
             return ShardedCorpus.of_entry(entry, int(filled.shape[1]))
         corpus = ShardedCorpus.of_entry(entry)
         self.model_info["embedding_dim"] = corpus.dim
-        self.timings.append(  # as texts() records a fully cached list: nothing computed
-            EncodeTiming(
-                model=self.spec.name,
-                dataset=dataset,
-                modality="text",
-                n_items=len(ids),
-                n_computed=0,
-                seconds=0.0,
-                batch_size=self.spec.batch_size,
-            )
-        )
+        self.timings.append(encode_timing(self.spec, dataset, "text", len(ids), 0, 0.0))
         return corpus
+
+    def _text_entry(
+        self,
+        dataset: str,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        role: Role,
+        kind: TaskKind | None,
+    ) -> tuple[ShardedEmbeddings, str | None]:
+        """The cache entry of ``texts`` in ``role`` under ``kind``'s instruction, and that
+        instruction (dense models only)."""
+        self._refuse_multivector()
+        instructions = self.instructions(kind)
+        instruction = None if instructions is None else instructions.of(role)
+        items = text_items(ids, texts)
+        return self._entry("text", role, dataset, items, len(ids), instruction), instruction
 
     def _encode(
         self, batch: Sequence[Any], instruction: str | None, role: Role | None
@@ -352,9 +354,8 @@ class EmbeddingProvider:
 
             def encode_shard(shard: int, advance: Callable[[int], None]) -> NDArray[np.float32]:
                 lo, hi = entry.shard_range(shard)
-                return self._encode_range(
-                    items[lo:hi], ids[lo:hi], encode, prepare, advance, feed, lo
-                )
+                batches = BatchSource(self.spec, self.workers, prepare, feed)
+                return batches.encode(items[lo:hi], ids[lo:hi], encode, advance, lo)
 
             work = ShardWork(
                 entry, todo, ids, items, label, recipe, lambda: self._load_fed(faults, feed),
@@ -364,16 +365,9 @@ class EmbeddingProvider:
                 for shard, vectors in self.executor.compute(work, advance):
                     entry.write_shard(shard, vectors)
                     arrays[shard] = np.ascontiguousarray(vectors, dtype=np.float32)
+        seconds = time.perf_counter() - start
         self.timings.append(
-            EncodeTiming(
-                model=self.spec.name,
-                dataset=dataset,
-                modality=modality,
-                n_items=len(ids),
-                n_computed=n_computed,
-                seconds=time.perf_counter() - start,
-                batch_size=self.spec.batch_size,
-            )
+            encode_timing(self.spec, dataset, modality, len(ids), n_computed, seconds)
         )
         vectors = np.concatenate([arrays[s] for s in range(entry.n_shards)], axis=0)
         self.model_info["embedding_dim"] = int(vectors.shape[1])
@@ -386,29 +380,3 @@ class EmbeddingProvider:
         load_for_recompute(lambda: self.encoder, faults)
         if feed is not None:
             feed.bind(self.encoder)
-
-    def _encode_range(
-        self,
-        items: list[Any],
-        ids: list[str],
-        encode: Callable[[Sequence[Any]], NDArray[np.float32]],
-        prepare: Callable[[Any], Any] | None,
-        advance: Callable[[int], None],
-        feed: ImageFeed | None = None,
-        lo: int = 0,
-    ) -> NDArray[np.float32]:
-        size = self.spec.batch_size
-        batches = [items[i : i + size] for i in range(0, len(items), size)]
-        out: list[NDArray[np.float32]] = []
-        prepared: Iterator[Any]
-        run: Callable[[Any], NDArray[np.float32]] = encode
-        if feed is not None and feed.active:  # pixels from the decode workers
-            prepared, run = feed.pixel_batches(lo, lo + len(items)), feed.forward
-        else:
-            prepared = prefetched(batches, prepare, self.workers)
-        for offset, batch in zip(range(0, len(items), size), prepared, strict=False):
-            vectors = np.asarray(run(batch), dtype=np.float32)
-            check_batch(vectors, ids[offset : offset + size], self.spec.name)
-            out.append(vectors)
-            advance(len(vectors))
-        return np.concatenate(out, axis=0)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embedlab.core.multivector import MultiVectors
-from embedlab.embedding.batches import load_for_recompute
+from embedlab.embedding.batches import encode_timing, load_for_recompute
 from embedlab.errors import ConfigError, ModelError
 from embedlab.models._torch_utils import parameter_count
 from embedlab.models.base import ModelSpec, Role
@@ -124,16 +124,9 @@ class TokenFill:
                     )
                     entry.write_shard(shard, tokens)
                     stored[shard] = tokens
+        seconds = time.perf_counter() - start
         self.timings.append(
-            EncodeTiming(
-                model=self.spec.name,
-                dataset=dataset,
-                modality=modality,
-                n_items=len(ids),
-                n_computed=n_computed,
-                seconds=time.perf_counter() - start,
-                batch_size=self.spec.batch_size,
-            )
+            encode_timing(self.spec, dataset, modality, len(ids), n_computed, seconds)
         )
         result = concatenate([stored[s] for s in range(entry.n_shards)], entry.root)
         self.record(modality, result)

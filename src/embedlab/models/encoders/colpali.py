@@ -53,13 +53,8 @@ from embedlab.errors import ConfigError, ModelError
 from embedlab.models._loading import loading, require_hub
 from embedlab.models._torch_utils import batch_to, move_to_device, require, torch_dtype
 from embedlab.models.base import Modality, ModelSpec, Precision, Role
-from embedlab.models.encoders.colvision_checkpoint import (
-    FAMILIES,
-    checkpoint_location,
-    family_of,
-    read_config,
-    where_hint,
-)
+from embedlab.models.checkpoint_files import checkpoint_location, where_hint
+from embedlab.models.encoders.colvision_checkpoint import FAMILIES, family_of, read_config
 from embedlab.models.encoders.mllm_memory import (
     available_bytes,
     hub_parameters,

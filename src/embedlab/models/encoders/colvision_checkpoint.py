@@ -14,19 +14,11 @@ had the answer is None (dense), and loading the model then reports why.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from embedlab.errors import ModelError
-from embedlab.models._loading import loading
-from embedlab.models._torch_utils import require
-from embedlab.models.fingerprint import (
-    hf_hub_cache,
-    hub_commit,
-    local_path,
-    looks_like_path,
-    require_local_path,
-)
+from embedlab.models.checkpoint_files import read_config as read_checkpoint_config
+from embedlab.models.fingerprint import hf_hub_cache, hub_commit, local_path, looks_like_path
 
 #: config.json ``model_type`` → (model class, processor class) in transformers.
 FAMILIES: dict[str, tuple[str, str]] = {
@@ -57,48 +49,17 @@ def family_of(config: dict[str, Any], model_name: str) -> str:
     )
 
 
-def where_hint(ref: str) -> str:
-    """What to check when ``ref`` (a folder or hub id) fails to load."""
-    if looks_like_path(ref) or local_path(ref) is not None:
-        return "check that the folder holds a complete transformers checkpoint"
-    return "check the hub id, your network, or that the model is in the local HF cache"
-
-
-def checkpoint_location(ref: str, model_name: str) -> str:
-    """What to pass to ``from_pretrained``: the expanded local folder, or the hub id."""
-    if looks_like_path(ref):
-        return str(require_local_path(ref, model_name))
-    path = local_path(ref)
-    return str(path) if path is not None else ref
+#: Appended when a folder has no config.json: the colpali-engine adapters have none.
+NO_CONFIG_ADVICE = (
+    "; colpali-engine adapters such as vidore/colpali-v1.3 have none: use the converted "
+    "vidore/colpali-v1.3-hf"
+)
 
 
 def read_config(location: str, model_name: str) -> dict[str, Any]:
-    """``config.json`` of a local folder, or of a hub id (through the HF cache).
-
-    Raises:
-        ModelError: no config.json (naming the ``-hf`` checkpoints: ``vidore/colpali-v1.3`` is
-            a colpali-engine adapter without one), or it is not a JSON object.
-    """
-    folder = Path(location)
-    if folder.is_dir():
-        path = folder / "config.json"
-        if not path.is_file():
-            raise ModelError(
-                f"model {model_name!r}: {folder} has no config.json; a transformers checkpoint "
-                "folder needs it (colpali-engine adapters such as vidore/colpali-v1.3 have none: "
-                "use the converted vidore/colpali-v1.3-hf)"
-            )
-    else:
-        hub = require("huggingface_hub", purpose=f"loading model {model_name!r}")
-        with loading(model_name, "config", where_hint(location)):
-            path = Path(hub.hf_hub_download(repo_id=location, filename="config.json"))
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"model {model_name!r}: cannot read {path} ({exc})") from exc
-    if not isinstance(config, dict):
-        raise ModelError(f"model {model_name!r}: {path} is not a JSON object")
-    return config
+    """:func:`~embedlab.models.checkpoint_files.read_config`, naming the ``-hf`` checkpoints
+    when a folder has no config.json."""
+    return read_checkpoint_config(location, model_name, NO_CONFIG_ADVICE)
 
 
 def late_interaction_family(ref: str, model_name: str) -> str | None:

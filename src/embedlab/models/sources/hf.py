@@ -28,7 +28,6 @@ Importing this module imports neither torch nor transformers.
 from __future__ import annotations
 
 import importlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +35,12 @@ from embedlab.errors import ModelError
 from embedlab.models._loading import loading, require_hub
 from embedlab.models._torch_utils import move_to_device, require, torch_dtype
 from embedlab.models.base import ModelSpec, SourceDefaults
+from embedlab.models.checkpoint_files import checkpoint_location, read_config, where_hint
 from embedlab.models.encoders.colpali import ColVisionEncoder, load_colpali
 from embedlab.models.encoders.colvision_checkpoint import FAMILIES, late_interaction_family
 from embedlab.models.encoders.transformers_dual import HFEncoder, text_policy
 from embedlab.models.fingerprint import (
-    local_path,
-    looks_like_path,
     ref_fingerprint,
-    require_local_path,
 )
 from embedlab.models.registry import MODEL_SOURCES
 from embedlab.models.weights_check import (
@@ -62,47 +59,17 @@ SUPPORTED_FAMILIES = "CLIP/MetaCLIP (clip, metaclip_2), SigLIP (siglip), SigLIP 
 
 
 def _where(spec: ModelSpec) -> str:
-    if looks_like_path(spec.ref) or local_path(spec.ref) is not None:
-        return "check that the folder holds a complete transformers checkpoint"
-    return (
-        "check the hub id, your network, or that the model is in the local HF cache "
-        "(HF_HUB_OFFLINE=1 uses cached files only)"
-    )
+    return where_hint(spec.ref)
 
 
 def _location(spec: ModelSpec) -> str:
     """What to pass to ``from_pretrained``: the expanded local folder, or the hub id."""
-    if looks_like_path(spec.ref):
-        return str(require_local_path(spec.ref, spec.name))
-    path = local_path(spec.ref)
-    return str(path) if path is not None else spec.ref
+    return checkpoint_location(spec.ref, spec.name)
 
 
 def _read_config(spec: ModelSpec, location: str) -> dict[str, Any]:
-    """The checkpoint's ``config.json`` (a local folder's, or the hub file via the HF cache).
-
-    Raises:
-        ModelError: the folder has no config.json, or it is not a JSON object.
-    """
-    folder = Path(location)
-    if folder.is_dir():
-        path = folder / "config.json"
-        if not path.is_file():
-            raise ModelError(
-                f"model {spec.name!r}: {folder} has no config.json; a transformers checkpoint "
-                "folder needs it (save the model with save_pretrained)"
-            )
-    else:
-        hub = require("huggingface_hub", purpose=f"loading model {spec.name!r}")
-        with loading(spec.name, "config", _where(spec)):
-            path = Path(hub.hf_hub_download(repo_id=location, filename="config.json"))
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"model {spec.name!r}: cannot read {path} ({exc})") from exc
-    if not isinstance(config, dict):
-        raise ModelError(f"model {spec.name!r}: {path} is not a JSON object")
-    return config
+    """The checkpoint's ``config.json`` (a local folder's, or the hub file via the HF cache)."""
+    return read_config(location, spec.name)
 
 
 def _is_text_only(config: dict[str, Any]) -> bool:

@@ -32,6 +32,7 @@ from embedlab.models._loading import loading, require_hub
 from embedlab.models._ref_options import RefOptions, parse_ref
 from embedlab.models._torch_utils import move_to_device, require, torch_dtype
 from embedlab.models.base import ModelDetails, ModelSpec, SourceDefaults
+from embedlab.models.checkpoint_files import read_config
 from embedlab.models.encoders.mllm import MLLMEncoder
 from embedlab.models.encoders.mllm_memory import (
     available_bytes,
@@ -112,9 +113,7 @@ def _location(spec: ModelSpec, base: str) -> str:
 def read_model_type(spec: ModelSpec, location: str) -> tuple[str, str]:
     """``model_type`` and stored dtype of the checkpoint's config.json; the family must be
     supported."""
-    from embedlab.models.sources.hf import _read_config
-
-    config = _read_config(spec, location)
+    config = read_config(location, spec.name)
     model_type = str(config.get("model_type", "?"))
     if model_type not in BACKBONES:
         raise ModelError(
