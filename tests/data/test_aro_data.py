@@ -14,6 +14,7 @@ from PIL import Image
 from embedlab.data.aro_order import order_choice_set
 from embedlab.data.aro_vg import ATTRIBUTION, RELATION, load_aro_vg
 from embedlab.data.pos_heuristic import coarse_tags
+from embedlab.data.pos_taggers import RULES_ID, RuleTagger, SpacyTagger
 from embedlab.data.types import ImageTextDataset
 from embedlab.data.word_order import perturb, pre_caption, trigrams
 from embedlab.errors import DataError
@@ -121,19 +122,19 @@ def test_heuristic_tags_of_a_typical_caption() -> None:
 
 def test_perturbations_permute_the_right_words() -> None:
     caption = "a large brown dog standing on the side of a white wood fence"
-    words = caption.split()
-    tags = coarse_tags(words)
-    out = perturb(caption, np.random.default_rng(3))
-    assert len(out) == 4 and all(p is not None and p != caption for p in out)
-    nouns_adj, others, within, across = (str(p).split() for p in out)
+    words, tags = RuleTagger().tag(caption)
+    assert words == caption.split()
+    out = perturb(caption, (words, tags), np.random.default_rng(3))
+    assert len(out) == 4 and all(p != caption for p in out)
+    nouns_adj, others, within, across = (p.split() for p in out)
     for p in (nouns_adj, others, within, across):
         assert Counter(p) == Counter(words)  # always a permutation of the same words
     # 1: only nouns and adjectives moved, each within its class
     for w, t, new in zip(words, tags, nouns_adj, strict=True):
-        assert t in ("NOUN", "ADJ") or new == w
-        assert coarse_tags([new]) == [t]
+        assert t in ("NN", "JJ") or new == w
+        assert RuleTagger().tag(new)[1] == [t]
     # 2: nouns and adjectives stay in place
-    assert all(new == w for w, t, new in zip(words, tags, others, strict=True) if t != "OTHER")
+    assert all(new == w for w, t, new in zip(words, tags, others, strict=True) if t != "XX")
     # 3: every trigram keeps its words; 4: the trigrams are kept whole
     assert [Counter(t) for t in trigrams(within)] == [Counter(t) for t in trigrams(words)]
     assert _is_concatenation(across, trigrams(words))
@@ -149,11 +150,16 @@ def _is_concatenation(words: list[str], chunks: list[list[str]]) -> bool:
     )
 
 
-def test_perturbations_are_deterministic_and_skip_impossible_ones() -> None:
+def test_perturbations_are_deterministic_and_may_equal_the_caption() -> None:
     caption = "a man riding a wave on top of a surfboard"
-    assert perturb(caption, np.random.default_rng(0)) == perturb(caption, np.random.default_rng(0))
-    assert perturb("two red buses", np.random.default_rng(0))[0] is None  # one noun, one adj
-    assert perturb("a a a", np.random.default_rng(0)) == [None, None, None, None]
+    tagged = RuleTagger().tag(caption)
+    first = perturb(caption, tagged, np.random.default_rng(0))
+    assert first == perturb(caption, tagged, np.random.default_rng(0))
+    assert (
+        perturb("two red buses", RuleTagger().tag("two red buses"), np.random.default_rng(0))[0]
+        == "two red buses"
+    )  # one noun, one adjective: nothing to swap (ARO keeps it)
+    assert perturb("a a a", RuleTagger().tag("a a a"), np.random.default_rng(0)) == ["a a a"] * 4
 
 
 def _tiny_dataset(tmp_path: Path) -> ImageTextDataset:
@@ -171,12 +177,28 @@ def _tiny_dataset(tmp_path: Path) -> ImageTextDataset:
 
 
 def test_order_set_builds_one_item_per_caption(tmp_path: Path) -> None:
-    choices = order_choice_set(_tiny_dataset(tmp_path), "aro-coco-order")
+    choices = order_choice_set(_tiny_dataset(tmp_path), "aro-coco-order", RuleTagger())
     assert [e.item_id for e in choices.examples] == ["10", "20"]  # "a a" cannot be perturbed
     assert choices.meta["skipped"] == "1"
+    assert choices.meta["tagger"] == RULES_ID and RULES_ID in choices.source
     first = choices.examples[0]
     assert first.true_caption == "a man riding a wave on top of a surfboard"
-    assert len(first.alternatives) == 4 and first.true_caption not in first.alternatives
+    assert 1 <= len(first.alternatives) <= 4 and first.true_caption not in first.alternatives
     assert first.cluster == first.image_id == "1"
-    again = order_choice_set(_tiny_dataset(tmp_path), "aro-coco-order")
+    again = order_choice_set(_tiny_dataset(tmp_path), "aro-coco-order", RuleTagger())
     assert again.fingerprint == choices.fingerprint
+    total = sum(len(e.alternatives) for e in choices.examples)
+    assert int(choices.meta["identical_dropped"]) == 3 * 4 - total  # "a a" gave 4 of them
+
+
+def test_order_set_tags_through_a_spacy_shaped_tagger(tmp_path: Path) -> None:
+    from tests.data.test_pos_taggers import StubNlp
+
+    nlp = StubNlp({"red": "NN", "bus": "NN", "street": "NN", "man": "NN", "wave": "NN"})
+    spacy_like = order_choice_set(
+        _tiny_dataset(tmp_path), "aro-coco-order", SpacyTagger(nlp, "spacy:stub")
+    )
+    assert nlp.piped == _tiny_dataset(tmp_path).captions  # the raw captions, once each
+    assert spacy_like.meta["tagger"] == "spacy:stub" and "tagger spacy:stub" in spacy_like.source
+    rules = order_choice_set(_tiny_dataset(tmp_path), "aro-coco-order", RuleTagger())
+    assert spacy_like.fingerprint != rules.fingerprint  # other tags, other alternatives

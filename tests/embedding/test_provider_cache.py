@@ -120,3 +120,25 @@ def test_run_with_a_corrupted_cache_gives_the_clean_metrics(
         again = run(config("again"))
     assert again.metrics == clean.metrics
     assert read_results(tmp_path / "again").metrics == clean.metrics
+
+
+def test_the_fill_that_loads_the_model_records_the_load_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import embedlab.embedding.provider as provider_module
+
+    real_load = provider_module.load_encoder
+
+    def slow_load(*args: object, **kwargs: object) -> object:
+        time.sleep(0.2)
+        return real_load(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(provider_module, "load_encoder", slow_load)
+    provider = _provider(tmp_path)
+    provider.texts("demo", IDS, TEXTS)
+    provider.texts("other", IDS, [t + "!" for t in TEXTS])
+    first, second = provider.timings[-2:]
+    assert 0.2 <= first.load_seconds <= first.seconds
+    assert second.load_seconds == 0.0 and second.n_computed == len(IDS)

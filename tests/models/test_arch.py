@@ -36,11 +36,15 @@ SMALL = ["openai/clip-vit-base-patch16", "google/siglip-base-patch16-224"]
 MLLM_SHIPPED = {"Qwen/Qwen3-VL-Embedding-2B"}
 #: Multi-vector architectures, checked in test_colvision_arch.py.
 MULTI_VECTOR_SHIPPED = {"vidore/colpali-v1.3-hf", "vidore/colqwen2-v1.0-hf"}
+#: Text-only and Jina-CLIP architectures, checked in test_text_arch.py / test_jina_clip_arch.py.
+TEXT_SHIPPED = {"google/embeddinggemma-300m", "Qwen/Qwen3-Embedding-0.6B", "BAAI/bge-m3"}
+JINA_SHIPPED = {"jinaai/jina-clip-v1"}
+OTHER_SHIPPED = MLLM_SHIPPED | MULTI_VECTOR_SHIPPED | TEXT_SHIPPED | JINA_SHIPPED
 
 
 def test_every_expected_architecture_ships_with_its_dimensions() -> None:
     configs = shipped_configs()
-    assert set(configs) == set(SHIPPED) | MLLM_SHIPPED | MULTI_VECTOR_SHIPPED
+    assert set(configs) == set(SHIPPED) | OTHER_SHIPPED
     for hub_id, (family, dim, size, layers, width) in SHIPPED.items():
         config = configs[hub_id]
         vision = config.model["vision_config"]
@@ -66,7 +70,7 @@ def test_unknown_ids_list_the_shipped_ones() -> None:
     spec = parse_model("arch:openai/clip-vit-base-patch32")
     with pytest.raises(UnknownNameError, match=re.escape("openai/clip-vit-base-patch16")) as info:
         ARCH_SOURCE.load(spec)
-    assert set(info.value.valid) == set(SHIPPED) | MLLM_SHIPPED | MULTI_VECTOR_SHIPPED
+    assert set(info.value.valid) == set(SHIPPED) | OTHER_SHIPPED
     with pytest.raises(UnknownNameError):
         ARCH_SOURCE.fingerprint(spec)
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from embedlab.data.pos_taggers import RULES_ID
 from embedlab.embedding.stub import StubEmbedder
 from embedlab.errors import ConfigError
-from embedlab.tasks.aro import OrderParams, VGParams, make_order, make_vg
+from embedlab.tasks.aro import OrderParams, RelationParams, VGParams, make_order, make_vg
+from embedlab.tasks.aro_relations import OFFICIAL_EXCLUDED
+from embedlab.tasks.base import TASKS
+from embedlab.tasks.params import fill_params
 from embedlab.tasks.sugarcrepe import SugarCrepeParams, make_sugarcrepe
 from tests.data.test_aro_data import vg_item, write_vg
 from tests.data.test_sugarcrepe_data import write_sugarcrepe
@@ -104,6 +109,7 @@ def test_vg_attribution_macro_keeps_groups_of_25(tmp_path: Path) -> None:
     assert values["macro"] == (1.0, 26)
     assert values["pooled"] == (pytest.approx(26 / 28), 28)
     assert result.dataset.name == "aro-vg-attribution"
+    assert result.notes == ["macro over attribute pairs with at least 25 items"]
 
 
 def test_vg_relation_macro_over_every_relation(tmp_path: Path) -> None:
@@ -145,3 +151,64 @@ def test_coco_order_uses_the_karpathy_loader_and_shares_image_embeddings(tmp_pat
     assert len(set(result.outcomes[0].cluster_ids)) == 3
     with pytest.raises(ConfigError):
         make_order("aro-coco-order", OrderParams(data_dir=root, protocols=("macro",)))
+
+
+def test_vg_relation_official_filter_leaves_out_symmetric_relations(tmp_path: Path) -> None:
+    relations = ["on", "on", "next to", "next to", "holding"]  # "next to" is in ARO's list
+    items = [vg_item(i, "vg-relation", relation_name=r) for i, r in enumerate(relations)]
+    root = write_vg(tmp_path / "aro", "vg-relation", items)
+    scores = {it["true_caption"]: 0.5 for it in items}
+    scores.update({it["false_caption"]: 0.4 for it in items})
+    for wrong in (1, 2, 3):  # "on": 1 of 2 right, "next to": 0 of 2, "holding": 1 of 1
+        scores[items[wrong]["true_caption"]] = 0.1
+    definition = TASKS.get("aro-vg-relation")
+    official = fill_params(definition, {"data_dir": root}, {})
+    every = fill_params(definition, {"data_dir": root}, {"relations": "all"})
+    assert isinstance(official, RelationParams) and official.relations == "official"
+    results = {
+        p.relations: definition.build("aro-vg-relation", p).run(
+            context(scalar_texts(scores), tmp_path)
+        )
+        for p in (official, every)
+        if isinstance(p, RelationParams)
+    }
+    values = {k: {m.protocol: (m.value, m.n) for m in r.metrics} for k, r in results.items()}
+    assert values["official"]["macro"] == (pytest.approx((0.5 + 1.0) / 2), 3)
+    assert values["all"]["macro"] == (pytest.approx((0.5 + 0.0 + 1.0) / 3), 5)
+    assert values["official"]["pooled"] == values["all"]["pooled"] == (pytest.approx(2 / 5), 5)
+    (note,) = results["official"].notes
+    assert "macro over 2 of 3 relation types" in note and "left out 1 symmetric" in note
+    assert "81fdd20dc5b6f434aa5a4a971717bc80d1cedb0d" in note
+    assert results["all"].notes == ["macro over all 3 relation types (-T relations=all)"]
+    with pytest.raises(ConfigError, match="-T relations"):
+        fill_params(definition, {}, {"relations": "symmetric"})
+
+
+def test_the_official_relation_list() -> None:
+    assert len(OFFICIAL_EXCLUDED) == 157
+    assert {"next to", "on the side of", "around", "adjusting", "wrapped in"} <= OFFICIAL_EXCLUDED
+    assert not {"on", "holding", "eating", "sitting on", "above"} & OFFICIAL_EXCLUDED
+
+
+def test_order_tagger_is_resolved_into_the_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = OrderParams()
+    assert rules.tagger == RULES_ID  # no spaCy in the test environment: the fallback
+    versions = {"spacy": "3.8.18", "en_core_web_sm": "3.8.0"}
+    monkeypatch.setattr(metadata, "version", lambda name: versions[name])
+    spacy = OrderParams()
+    assert spacy.tagger == "spacy:en_core_web_sm-3.8.0 (spacy 3.8.18)"
+    assert OrderParams(tagger="rules").tagger == RULES_ID
+    assert rules.model_dump(mode="json") != spacy.model_dump(mode="json")  # the part key's input
+
+
+def test_order_notes_name_the_tagger(tmp_path: Path) -> None:
+    images = coco_images()
+    root = write_karpathy_coco(tmp_path / "coco", images)
+    stub = pair_embedder(lambda image_id: ONE, lambda text_id, t: np.asarray([1.0, 0.0]))
+    result = make_order("aro-coco-order", OrderParams(data_dir=root, tagger="rules")).run(
+        context(stub, tmp_path)
+    )
+    (metric,) = result.metrics
+    assert metric.value == 0.0  # every option ties with the true caption: strict, so wrong
+    (note,) = result.notes
+    assert note.startswith(f"perturbations tagged by {RULES_ID}; ")

@@ -4,19 +4,92 @@ Sections: model sources, presets (bare names work as ``--model``), ``arch:`` con
 (random weights, speed only), runtimes, tasks (with their ``-T`` parameters), datasets (with
 their kind), metrics and index backends. Nothing here is a hand-kept list: each section is a
 registry.
+
+``embedlab list --presets`` prints the preset fact table instead: per preset the model it
+stands for, published parameters, embedding dim, image input (side in pixels, ``squash`` or
+``crop`` = shortest side then centre crop), license, weights to download, the pinned revision
+and the preset's note (:mod:`embedlab.models.presets`; cited in ``docs/presets.md``).
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+if TYPE_CHECKING:
+    from embedlab.models.presets import Preset
 
-def list_command() -> None:
+_PRESET_COLUMNS = ("preset", "stands for", "params", "dim", "image", "license", "GB", "revision")
+
+
+def list_command(
+    presets: Annotated[
+        bool,
+        typer.Option(
+            "--presets",
+            help="Only the presets, as a fact table: source, params, dim, image size, "
+            "license, weights, pinned revision, notes.",
+        ),
+    ] = False,
+) -> None:
     """List model sources, presets, arch configs, runtimes, tasks, datasets and metrics."""
-    typer.echo("\n".join(listing_lines()))
+    typer.echo("\n".join(preset_lines() if presets else listing_lines()))
+
+
+def preset_lines() -> list[str]:
+    """The lines of ``embedlab list --presets``: a header, then one row per preset by name.
+
+    The note follows on an indented second line so the columns stay aligned.
+    """
+    from embedlab.models.presets import PRESETS
+
+    presets = [preset for _, preset in sorted(PRESETS.items())]
+    rows = [_PRESET_COLUMNS, *(_preset_row(preset) for preset in presets)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_PRESET_COLUMNS))]
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+
+    lines = [line(_PRESET_COLUMNS)]
+    for preset, row in zip(presets, rows[1:], strict=True):
+        lines.append(line(row))
+        if preset.note:
+            lines.append(f"    {preset.note}")
+    return lines
+
+
+def _preset_row(preset: Preset) -> tuple[str, ...]:
+    """One preset's cells (``?`` where a fact is missing)."""
+    from embedlab.models.presets import hub_ref
+
+    facts = preset.facts
+    source = f"{preset.loader}:{hub_ref(preset)}"
+    if facts is None:
+        return (preset.name, source, "?", "?", "?", "?", "?", preset.revision or "-")
+    if facts.resolution is None:
+        image = "dynamic" if facts.modality != "text" else "-"
+    else:
+        image = f"{facts.resolution} {'squash' if facts.resize == 'squash' else 'crop'}"
+    return (
+        preset.name,
+        source,
+        _count(facts.params),
+        str(facts.embedding_dim),
+        image,
+        facts.license,
+        f"{facts.weights_gb:.2f}",
+        preset.revision[:12] if preset.revision else "-",
+    )
+
+
+def _count(params: int) -> str:
+    """``986.7M`` / ``2.92B``: a parameter count to three or four significant figures."""
+    if params >= 1_000_000_000:
+        return f"{params / 1e9:.2f}B"
+    return f"{params / 1e6:.1f}M"
 
 
 def listing_lines() -> list[str]:

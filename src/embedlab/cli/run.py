@@ -32,6 +32,15 @@ TaskOpt = Annotated[
 
 
 def run_command(
+    suite_file: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="SUITE",
+            help="A suite: a .toml file or a built-in name (default, seed-report, runtimes); "
+            "same as --suite.",
+            show_default=False,
+        ),
+    ] = None,
     model: ModelOpt = None,
     task: TaskOpt = None,
     out: Annotated[
@@ -228,15 +237,56 @@ def run_command(
             "measured with the same settings (default: speed is measured again).",
         ),
     ] = False,
+    suite: Annotated[
+        str | None,
+        typer.Option(
+            "--suite",
+            metavar="NAME|PATH",
+            help="Run a suite file (TOML: models x tasks x protocols x speed x report) or a "
+            "built-in suite: default, seed-report, runtimes.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Suites: print the plan (models, tasks, speed cases), download sizes, what is "
+            "already here and a time estimate for this machine; run nothing.",
+        ),
+    ] = False,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            metavar="speed|quality",
+            help="Suites: run only the speed half (offline on arch: weights when the real "
+            "weights are absent) or only the quality half.",
+        ),
+    ] = None,
 ) -> None:
     """Run MODEL(s) on TASK(s); write results to --out and print the tables.
 
-    With neither --model nor --task, run the built-in offline suite (builtin:shapes-clip on
-    shapes retrieval and shapes-pairs, then its speed on torch and a Pareto plot).
+    Or run a SUITE (a TOML file or a built-in: default, seed-report, runtimes; --dry-run shows
+    its plan, downloads and estimated time). With neither --model, --task nor SUITE, run the
+    built-in offline suite (builtin:shapes-clip on shapes retrieval and shapes-pairs, then its
+    speed on torch and a Pareto plot).
     """
+    if suite_file and suite and suite_file != suite:
+        raise ConfigError(f"two suites given ({suite_file} and --suite {suite}); give one")
+    chosen = suite_file or suite
+    if chosen and (model or task):
+        raise ConfigError(
+            f"suite {chosen} names its own models and tasks; drop --model/--task, or run "
+            "them without a suite"
+        )
     if not model and not task:
-        _run_suite(out, cache_dir, progress, reuse_speed)
+        from embedlab.cli.run_suite import SuiteFlags, run_suite_command
+
+        flags = SuiteFlags(out, data_dir, cache_dir, device, progress, reuse_speed, overwrite,
+                           dry_run, only, trust_remote_code)  # fmt: skip
+        run_suite_command(chosen or "default", flags)
         return
+    if dry_run or only:
+        raise ConfigError("--dry-run and --only apply to suites (embedlab run SUITE)")
     if reuse_speed:
         raise ConfigError(
             "--reuse-speed applies to the built-in suite's speed step (embedlab run without "
@@ -333,26 +383,6 @@ def _pairs(items: list[str]) -> dict[str, str]:
             )
         out[name.strip()] = value
     return out
-
-
-def _run_suite(
-    out: Path | None, cache_dir: Path | None, progress: bool, reuse_speed: bool = False
-) -> None:
-    from embedlab.cli.speed import print_suite_speed
-    from embedlab.report.plots import plot_run
-    from embedlab.report.terminal import render_run
-    from embedlab.verbs.suite import DEFAULT_OUT, run_default_suite
-
-    folder = out or DEFAULT_OUT
-    result = run_default_suite(
-        folder, cache_dir, progress, notify=lambda m: typer.echo(m, err=True),
-        reuse_speed=reuse_speed,
-    )  # fmt: skip
-    typer.echo(render_run(result.quality))
-    print_suite_speed(result)  # table, verdicts, "measured now" or "reused", skipped cases
-    options = {"metric": "recall@1", "task": "shapes", "protocol": "t2i", "modality": "image"}
-    typer.echo(plot_run(result.combined, None, folder, options))
-    _say_written(folder)
 
 
 def _say_written(out: Path) -> None:

@@ -1,14 +1,21 @@
 """ARO COCO-Order and Flickr30k-Order: every test caption against four word-order perturbations.
 
 Built from the Karpathy test split loaded by the ``coco-karpathy`` / ``flickr30k`` dataset
-loaders (same ``--data-dir`` layouts, or the Hub). As in ARO, every caption of every test image
-is one item (COCO: 25,010, Flickr30k: 5,000); its true caption is :func:`pre_caption` of the
-caption (lower-cased, punctuation ``.!"()*#:;~`` removed, at most 30 words) and its alternatives
-are the perturbations of :mod:`embedlab.data.word_order`. Each caption's perturbations come from
-its own generator, ``numpy.random.default_rng([seed, sha256(caption id)])``, so they do not
-depend on which other captions are loaded. Perturbations identical to the caption are redrawn;
-one that cannot change the caption is left out, and a caption with none left (one or two
-words) is skipped and counted in the set's ``meta["skipped"]``. Items are resampled by image.
+loaders (same ``--data-dir`` layouts, or the Hub). As in ARO (``COCO_Order`` /
+``Flickr30k_Order`` in ``dataset_zoo/aro_datasets.py``), every caption of every test image is
+one item (COCO: 25,010, Flickr30k: 5,000); its true caption is :func:`pre_caption` of the raw
+caption and its alternatives are the four perturbations of :mod:`embedlab.data.word_order`
+(tokens and Penn tags from the tagger the request's ``options["tagger"]`` names,
+:mod:`embedlab.data.pos_taggers`). Each caption's perturbations come from its own generator,
+``numpy.random.default_rng([seed, sha256(caption id)])``, so they do not depend on which other
+captions are loaded.
+
+The original scores with an argmax that puts the true caption first, so an alternative equal to
+the true caption (e.g. a caption with one noun and no adjective) is a tie it counts as correct;
+embedlab's comparisons are strict, so such an alternative is left out instead (the same verdict
+for that option) and counted in ``meta["identical_dropped"]``; a caption whose four
+alternatives all equal it is skipped and counted in ``meta["skipped"]`` (the original counts it
+correct). Items are resampled by image.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from dataclasses import replace
 import numpy as np
 
 from embedlab.data.pair_sets import ChoiceExample, ChoiceSet
-from embedlab.data.pos_heuristic import TAGGER
+from embedlab.data.pos_taggers import PosTagger, load_tagger, resolve_tagger
 from embedlab.data.registry import DatasetRequest, load_dataset, register_dataset
 from embedlab.data.types import ImageTextDataset
 from embedlab.data.word_order import perturb, pre_caption
@@ -28,20 +35,26 @@ from embedlab.data.word_order import perturb, pre_caption
 ORDER_SEED = 0
 
 
-def order_choice_set(data: ImageTextDataset, name: str, seed: int = ORDER_SEED) -> ChoiceSet:
+def order_choice_set(
+    data: ImageTextDataset, name: str, tagger: PosTagger, seed: int = ORDER_SEED
+) -> ChoiceSet:
     """Turn each caption of ``data`` into a true-vs-perturbations item (see module docstring).
 
     Args:
         data: the Karpathy test split (or any image–caption set).
         name: name of the resulting set (``aro-coco-order``...).
+        tagger: tokens and Penn tags of the raw captions (spaCy's, or the rules).
         seed: the fixed seed of the perturbations.
     """
     examples: list[ChoiceExample] = []
-    skipped = 0
+    skipped = dropped = 0
+    tagged = tagger.tag_all(list(data.captions))
     for c, (caption_id, text) in enumerate(zip(data.caption_ids, data.captions, strict=True)):
         true = pre_caption(text)
         rng = np.random.default_rng([seed, _stable_int(caption_id)])
-        alternatives = tuple(a for a in perturb(true, rng) if a is not None)
+        options = perturb(text, tagged[c], rng)
+        alternatives = tuple(a for a in options if a != true)
+        dropped += len(options) - len(alternatives)
         if not alternatives:
             skipped += 1
             continue
@@ -60,10 +73,14 @@ def order_choice_set(data: ImageTextDataset, name: str, seed: int = ORDER_SEED) 
     meta = {
         "images_from": data.name,
         "seed": str(seed),
-        "tagger": TAGGER,
+        "tagger": tagger.name,
         "skipped": str(skipped),
+        "identical_dropped": str(dropped),
     }
-    source = f"{data.source} ({data.name}, split {data.split}; perturbation seed {seed}, {TAGGER})"
+    source = (
+        f"{data.source} ({data.name}, split {data.split}; perturbation seed {seed}, "
+        f"tagger {tagger.name})"
+    )
     return ChoiceSet(name=name, split=data.split, source=source, examples=examples, meta=meta)
 
 
@@ -78,7 +95,8 @@ ORDER_SOURCES = {"aro-coco-order": "coco-karpathy", "aro-flickr30k-order": "flic
 def _order_loader(name: str) -> Callable[[DatasetRequest], ChoiceSet]:
     def load(request: DatasetRequest) -> ChoiceSet:
         source = replace(request, name=ORDER_SOURCES[name])
-        return order_choice_set(load_dataset(source, ImageTextDataset), name)
+        tagger = load_tagger(resolve_tagger(str(request.options.get("tagger", "auto"))))
+        return order_choice_set(load_dataset(source, ImageTextDataset), name, tagger)
 
     return load
 

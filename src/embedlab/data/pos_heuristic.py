@@ -1,8 +1,9 @@
 """A small deterministic part-of-speech heuristic for image captions: noun, adjective or other.
 
 ARO's order perturbations need to know which words are nouns (Penn tags NN*) and adjectives
-(JJ*); the original uses spaCy's ``en_core_web_sm`` tagger. embedlab runs offline and without
-spaCy, so it tags with rules tuned to caption English instead:
+(JJ*); the original uses spaCy's ``en_core_web_sm`` tagger, which embedlab uses too when it is
+installed (:mod:`embedlab.data.pos_taggers`). Without it, words are tagged by rules tuned to
+caption English (the tagger then maps them to ``NN`` / ``JJ`` / ``XX``):
 
 1. a possessive ``'s`` is ignored; a word that is not purely alphabetic (numbers, ``&``) is
    *other*;

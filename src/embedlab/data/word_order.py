@@ -1,36 +1,44 @@
-"""ARO's four word-order perturbations of a caption, drawn from a seeded numpy Generator.
+"""ARO's four word-order perturbations of a caption, as its ``TextShuffler`` defines them.
 
-ARO (Yuksekgonul et al. 2023, after O'Connor & Andreas 2021) scores a caption against four
-perturbed versions of itself. With ``w`` the caption's words (after :func:`pre_caption`):
+ARO (Yuksekgonul et al. 2023, after O'Connor & Andreas 2021; official code:
+``mertyg/vision-language-models-are-bows@81fdd20``, ``dataset_zoo/perturbations.py`` and
+``dataset_zoo/aro_datasets.py``) scores ``pre_caption(caption)`` against
+``pre_caption(f(caption))`` for four perturbations ``f`` of the *raw* caption:
 
-1. ``shuffle_nouns_and_adj``: nouns are permuted among noun positions and adjectives among
-   adjective positions;
-2. ``shuffle_allbut_nouns_and_adj``: every other word is permuted among the other positions;
-3. ``shuffle_within_trigrams``: ``w`` is cut into consecutive trigrams (the last may be
-   shorter) and the words inside each trigram are permuted;
+1. ``shuffle_nouns_and_adj``: on the tagger's tokens ``t`` with Penn tags, the tokens tagged
+   ``NN NNS NNP NNPS`` are permuted among their positions, then those tagged ``JJ JJR JJS``;
+2. ``shuffle_allbut_nouns_and_adj``: every other token (punctuation and clitics included) is
+   permuted among the remaining positions;
+3. ``shuffle_within_trigrams``: the Treebank tokens (``nltk.word_tokenize`` in the original,
+   :func:`~embedlab.data.caption_tokens.treebank_tokens` here) are cut into consecutive trigrams
+   (the last may be shorter) and the tokens inside each trigram are permuted;
 4. ``shuffle_trigrams``: the order of those trigrams is permuted.
 
-Differences from the original code, on purpose: the perturbations permute exactly the
-whitespace-separated words of the processed true caption (the original re-tokenises the raw
-caption with spaCy/NLTK, so e.g. "man's" becomes "man 's" only in the negatives, a tell a model
-can exploit); nouns and adjectives come from :mod:`embedlab.data.pos_heuristic` instead of spaCy;
-and a draw that reproduces the caption is redrawn (the original keeps it, and its argmax then
-counts the tie as correct). A perturbation that cannot change the caption at all (e.g. a single
-noun and a single adjective) yields ``None``.
+Each result is the permuted tokens joined by single spaces, then :func:`pre_caption`
+(lower-cased, ``.!"()*#:;~`` removed, 30 words kept). So a perturbed caption may show the
+tokenisation (``man 's``, ``dog ,``) where the true caption has ``man's``, ``dog,``: that is how
+the published numbers were produced. Every permutation is uniform, as the original's.
+
+Randomness: the original draws from the global ``np.random`` (1, 2) and ``random`` (3, 4)
+states seeded once (``seed_all(1)``), so a caption's perturbations depend on every caption
+before it and on the spaCy version; here each caption's four come from the caller's
+``numpy.random.Generator`` in the order above (nouns, adjectives, others, each trigram,
+trigram order). The sets of possible outputs are the original's, the draws are not.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TypeVar
 
 import numpy as np
 
-from embedlab.data.pos_heuristic import Tag, coarse_tags
+from embedlab.data.caption_tokens import treebank_tokens
 
 MAX_WORDS = 30
-MAX_DRAWS = 64
+NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
+ADJECTIVE_TAGS = frozenset({"JJ", "JJR", "JJS"})
 PERTURBATIONS = (
     "shuffle_nouns_and_adj",
     "shuffle_allbut_nouns_and_adj",
@@ -38,104 +46,81 @@ PERTURBATIONS = (
     "shuffle_trigrams",
 )
 _STRIP = re.compile(r"[.!\"()*#:;~]")
+_SPACES = re.compile(r"\s{2,}")
 
 T = TypeVar("T")
-Perturb = Callable[[list[str], list[Tag], np.random.Generator], list[str]]
 
 
 def pre_caption(caption: str, max_words: int = MAX_WORDS) -> str:
-    """ARO/BLIP caption cleaning: lower-case, ``.!"()*#:;~`` to spaces, one space, first words.
+    """ARO/BLIP ``pre_caption``: lower-case, ``.!"()*#:;~`` → space, runs of whitespace → one
+    space, trimmed, then the first ``max_words`` space-separated words."""
+    text = _SPACES.sub(" ", _STRIP.sub(" ", caption.lower())).rstrip("\n").strip(" ")
+    words = text.split(" ")
+    return " ".join(words[:max_words]) if len(words) > max_words else text
 
-    ``max_words`` words are kept (30 in ARO's order datasets).
+
+def perturb(
+    caption: str, tagged: tuple[list[str], list[str]], rng: np.random.Generator
+) -> list[str]:
+    """The four perturbed captions of the raw ``caption``, in :data:`PERTURBATIONS` order.
+
+    Args:
+        caption: the raw caption (its Treebank tokens feed the trigram perturbations).
+        tagged: the tagger's ``(tokens, Penn tags)`` of ``caption`` (the first two).
+        rng: the caption's generator.
     """
-    words = _STRIP.sub(" ", caption.lower()).split()
-    return " ".join(words[:max_words])
-
-
-def perturb(caption: str, rng: np.random.Generator) -> list[str | None]:
-    """The four perturbations of ``caption`` (already processed), in :data:`PERTURBATIONS` order.
-
-    Each is drawn until it differs from ``caption`` (at most :data:`MAX_DRAWS` draws); ``None``
-    when the perturbation cannot change it.
-    """
-    words = caption.split()
-    tags = coarse_tags(words)
-    return [
-        _draw(fn, words, tags, rng) if _can_change(i, words, tags) else None
-        for i, fn in enumerate(_FUNCTIONS)
+    tokens, tags = tagged
+    words = treebank_tokens(caption)
+    out = [
+        shuffle_nouns_and_adj(tokens, tags, rng),
+        shuffle_allbut_nouns_and_adj(tokens, tags, rng),
+        shuffle_within_trigrams(words, rng),
+        shuffle_trigrams(words, rng),
     ]
+    return [pre_caption(" ".join(p)) for p in out]
 
 
-def shuffle_nouns_and_adj(words: list[str], tags: list[Tag], rng: np.random.Generator) -> list[str]:
-    """Permute the nouns among noun positions and the adjectives among adjective positions."""
-    out = _permute_where(words, [t == "NOUN" for t in tags], rng)
-    return _permute_where(out, [t == "ADJ" for t in tags], rng)
+def shuffle_nouns_and_adj(
+    tokens: Sequence[str], tags: Sequence[str], rng: np.random.Generator
+) -> list[str]:
+    """Nouns permuted among noun positions, then adjectives among adjective positions."""
+    out = _permute_where(tokens, [t in NOUN_TAGS for t in tags], rng)
+    return _permute_where(out, [t in ADJECTIVE_TAGS for t in tags], rng)
 
 
 def shuffle_allbut_nouns_and_adj(
-    words: list[str], tags: list[Tag], rng: np.random.Generator
+    tokens: Sequence[str], tags: Sequence[str], rng: np.random.Generator
 ) -> list[str]:
-    """Permute every word that is neither a noun nor an adjective among those positions."""
-    return _permute_where(words, [t == "OTHER" for t in tags], rng)
+    """Every token that is neither a noun nor an adjective permuted among those positions."""
+    keep = NOUN_TAGS | ADJECTIVE_TAGS
+    return _permute_where(tokens, [t not in keep for t in tags], rng)
 
 
-def shuffle_within_trigrams(
-    words: list[str], tags: list[Tag], rng: np.random.Generator
-) -> list[str]:
-    """Permute the words inside each consecutive trigram."""
-    return [w for tri in trigrams(words) for w in _permuted(tri, rng)]
+def shuffle_within_trigrams(tokens: Sequence[str], rng: np.random.Generator) -> list[str]:
+    """The tokens inside each consecutive trigram permuted."""
+    return [w for tri in trigrams(tokens) for w in _permuted(tri, rng)]
 
 
-def shuffle_trigrams(words: list[str], tags: list[Tag], rng: np.random.Generator) -> list[str]:
-    """Permute the order of the consecutive trigrams."""
-    chunks = trigrams(words)
+def shuffle_trigrams(tokens: Sequence[str], rng: np.random.Generator) -> list[str]:
+    """The order of the consecutive trigrams permuted."""
+    chunks = trigrams(tokens)
     return [w for i in rng.permutation(len(chunks)) for w in chunks[int(i)]]
 
 
-def trigrams(words: list[str]) -> list[list[str]]:
-    """``words`` cut into consecutive groups of three; the last group may be shorter."""
-    return [words[i : i + 3] for i in range(0, len(words), 3)]
+def trigrams(tokens: Sequence[str]) -> list[list[str]]:
+    """``tokens`` cut into consecutive groups of three; the last group may be shorter."""
+    return [list(tokens[i : i + 3]) for i in range(0, len(tokens), 3)]
 
 
-def _draw(fn: Perturb, words: list[str], tags: list[Tag], rng: np.random.Generator) -> str | None:
-    for _ in range(MAX_DRAWS):
-        out = fn(words, tags, rng)
-        if out != words:
-            return " ".join(out)
-    return None
-
-
-def _permute_where(words: list[str], mask: list[bool], rng: np.random.Generator) -> list[str]:
+def _permute_where(tokens: Sequence[str], mask: list[bool], rng: np.random.Generator) -> list[str]:
+    if len(mask) != len(tokens):
+        raise ValueError(f"{len(tokens)} tokens but {len(mask)} tags")
     positions = [i for i, m in enumerate(mask) if m]
-    out = list(words)
+    out = list(tokens)
     for target, source in zip(positions, _permuted(positions, rng), strict=True):
-        out[target] = words[source]
+        out[target] = tokens[source]
     return out
 
 
 def _permuted(items: Sequence[T], rng: np.random.Generator) -> list[T]:
     return [items[int(i)] for i in rng.permutation(len(items))]
-
-
-def _can_change(index: int, words: list[str], tags: list[Tag]) -> bool:
-    """Whether perturbation ``index`` has any arrangement different from ``words``."""
-
-    def varied(kind: str) -> bool:
-        return len({w for w, t in zip(words, tags, strict=True) if t == kind}) > 1
-
-    if index == 0:
-        return varied("NOUN") or varied("ADJ")
-    if index == 1:
-        return varied("OTHER")
-    chunks = trigrams(words)
-    if index == 2:
-        return any(len(set(c)) > 1 for c in chunks)
-    return len({tuple(c) for c in chunks}) > 1
-
-
-_FUNCTIONS: tuple[Perturb, ...] = (
-    shuffle_nouns_and_adj,
-    shuffle_allbut_nouns_and_adj,
-    shuffle_within_trigrams,
-    shuffle_trigrams,
-)

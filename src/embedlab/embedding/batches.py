@@ -99,9 +99,16 @@ def load_for_recompute(load: Callable[[], object], faults: list[ShardFault]) -> 
 
 
 def encode_timing(
-    spec: ModelSpec, dataset: str, modality: str, n_items: int, n_computed: int, seconds: float
+    spec: ModelSpec,
+    dataset: str,
+    modality: str,
+    n_items: int,
+    n_computed: int,
+    seconds: float,
+    load_seconds: float = 0.0,
 ) -> EncodeTiming:
-    """The timing row of one fill of ``n_items`` items of which ``n_computed`` were encoded."""
+    """The timing row of one fill of ``n_items`` items of which ``n_computed`` were encoded
+    (``load_seconds`` of ``seconds`` went to loading the model)."""
     return EncodeTiming(
         model=spec.name,
         dataset=dataset,
@@ -110,6 +117,7 @@ def encode_timing(
         n_computed=n_computed,
         seconds=seconds,
         batch_size=spec.batch_size,
+        load_seconds=load_seconds,
     )
 
 

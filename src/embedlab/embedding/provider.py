@@ -91,6 +91,8 @@ class EmbeddingProvider:
     executor: Executor = field(default_factory=LocalExecutor)
     #: JPEG draft decoding of images (``--fast-decode``); keyed apart in the image cache.
     fast_decode: bool = False
+    #: Seconds spent loading the model so far (each fill's timing gets its own share).
+    load_seconds: float = field(default=0.0, init=False, repr=False)
     _encoder: Encoder | None = field(default=None, init=False, repr=False)
     #: What was observed of the model: ``embedding_dim`` (every fill) and ``parameters`` (when
     #: it was loaded in this process with a torch module), for the run's environment.
@@ -123,7 +125,9 @@ class EmbeddingProvider:
     def encoder(self) -> Encoder:
         """The loaded model (loaded on first use only)."""
         if self._encoder is None:
+            started = time.perf_counter()
             self._encoder = load_encoder(self.spec, self._options())
+            self.load_seconds += time.perf_counter() - started
             count = parameter_count(self._encoder)
             if count is not None:
                 self.model_info["parameters"] = count
@@ -345,7 +349,7 @@ class EmbeddingProvider:
     ) -> NDArray[np.float32]:
         arrays, todo, faults = verified_shards(entry)
         n_computed = sum(entry.shard_range(s)[1] - entry.shard_range(s)[0] for s in todo)
-        start = time.perf_counter()
+        start, loaded_before = time.perf_counter(), self.load_seconds
         if todo:
             label = f"{self.spec.name} · {dataset} {modality}s"
             in_process = self.executor.name == "local"  # decode workers serve this process only
@@ -367,7 +371,15 @@ class EmbeddingProvider:
                     arrays[shard] = np.ascontiguousarray(vectors, dtype=np.float32)
         seconds = time.perf_counter() - start
         self.timings.append(
-            encode_timing(self.spec, dataset, modality, len(ids), n_computed, seconds)
+            encode_timing(
+                self.spec,
+                dataset,
+                modality,
+                len(ids),
+                n_computed,
+                seconds,
+                self.load_seconds - loaded_before,
+            )
         )
         vectors = np.concatenate([arrays[s] for s in range(entry.n_shards)], axis=0)
         self.model_info["embedding_dim"] = int(vectors.shape[1])

@@ -135,17 +135,20 @@ def _quiet_weight_bars() -> Iterator[None]:
         logging_utils.enable_progress_bar()
 
 
-def require_hub(model: str, repo_id: str, hint: str | None = None) -> None:
+def require_hub(
+    model: str, repo_id: str, hint: str | None = None, revision: str | None = None
+) -> None:
     """Fail in seconds, not after a minute of retries, when ``repo_id`` must come from the Hub.
 
-    Models already in the local Hugging Face cache never probe. Otherwise one quick probe
+    Models already in the local Hugging Face cache (at ``revision``, the branch head when None)
+    never probe. Otherwise one quick probe
     (:func:`embedlab.core.hub.hub_unreachable_reason`, honouring ``HF_HUB_OFFLINE`` and
     ``TRANSFORMERS_OFFLINE``) decides; an unreachable Hub is a one-line :class:`ModelError`.
     """
     from embedlab.core.hub import hub_unreachable_reason
     from embedlab.models.fingerprint import hub_commit
 
-    if hub_commit(repo_id) is not None:
+    if hub_commit(repo_id, revision or "main") is not None:
         return
     reason = hub_unreachable_reason(("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
     if reason is not None:

@@ -12,6 +12,13 @@ Options understood by the text sources (each source accepts a subset):
 - ``query_prompt=TEXT`` / ``document_prompt=TEXT``: override the prompt of a role.
 - ``pooling=mean|cls|last``: pooling of the ``hf-text`` source.
 - ``max_length=N``: token limit of the tokenizer (truncation).
+
+Understood by every source that loads from the Hugging Face Hub (``hf``, ``open_clip``'s
+``hf-hub:``, ``st``, ``hf-text``, ``mllm``, ``remote``, ``preset``):
+
+- ``revision=SHA|TAG|BRANCH``: the Hub revision to load (a commit sha pins it exactly); part of
+  the weights fingerprint and recorded in the results (:mod:`embedlab.models.revision`).
+  Refused for a local folder, whose files are fingerprinted instead.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from urllib.parse import quote, unquote
 from embedlab.errors import ConfigError
 
 PROMPT_OPTIONS = ("query_prompt", "document_prompt")
+#: The Hub revision option (see the module docstring).
+REVISION = "revision"
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,11 @@ class RefOptions:
                 f"model {model!r}: option {key}={text!r} must be an integer >= {minimum}"
             )
         return int(text)
+
+    @property
+    def revision(self) -> str | None:
+        """The ``revision=`` option, or None when absent (validated by :func:`parse_ref`)."""
+        return self.options.get(REVISION)
 
     def prompts(self) -> dict[str, str]:
         """The prompt overrides given, as ``{"query": ..., "document": ...}`` (absent: no key)."""
@@ -81,7 +95,35 @@ def parse_ref(ref: str, model: str, allowed: frozenset[str]) -> RefOptions:
         if key in options:
             raise ConfigError(f"model {model!r}: option {key!r} is given twice")
         options[key] = unquote(value)
+        if key == REVISION:
+            check_revision(options[key], model)
     return RefOptions(base=base, options=options)
+
+
+def check_revision(revision: str, model: str) -> str:
+    """``revision`` if it can name a Hub revision: a commit sha, a tag or a branch name.
+
+    Allowed: letters, digits, ``.``, ``_``, ``-``, ``/`` (as in ``refs/pr/1``), not empty.
+
+    Raises:
+        ConfigError: otherwise, naming the option.
+    """
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/")
+    if not revision or not set(revision) <= allowed or revision.startswith(("/", ".")):
+        raise ConfigError(
+            f"model {model!r}: option revision={revision!r} is not a Hub revision; give a "
+            "commit sha (pins it exactly), a tag or a branch name"
+        )
+    return revision
+
+
+def split_revision(ref: str, model: str) -> tuple[str, str | None]:
+    """``("org/name", "abc123")`` from ``"org/name?revision=abc123"`` (the only option allowed).
+
+    For sources whose references take no option but ``revision``.
+    """
+    parsed = parse_ref(ref, model, frozenset({REVISION}))
+    return parsed.base, parsed.revision
 
 
 def format_ref(base: str, options: Mapping[str, str | int]) -> str:

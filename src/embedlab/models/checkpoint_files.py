@@ -36,10 +36,13 @@ def checkpoint_location(ref: str, model_name: str) -> str:
     return str(path) if path is not None else ref
 
 
-def read_config(location: str, model_name: str, missing_advice: str = "") -> dict[str, Any]:
+def read_config(
+    location: str, model_name: str, missing_advice: str = "", revision: str | None = None
+) -> dict[str, Any]:
     """``config.json`` of a local folder, or of a hub id (through the HF cache).
 
     ``missing_advice``: appended to the message when a folder has no config.json.
+    ``revision``: the Hub revision to read (None: the branch head).
 
     Raises:
         ModelError: no config.json, it cannot be read, or it is not a JSON object.
@@ -55,7 +58,9 @@ def read_config(location: str, model_name: str, missing_advice: str = "") -> dic
     else:
         hub = require("huggingface_hub", purpose=f"loading model {model_name!r}")
         with loading(model_name, "config", where_hint(location)):
-            path = Path(hub.hf_hub_download(repo_id=location, filename="config.json"))
+            path = Path(
+                hub.hf_hub_download(repo_id=location, filename="config.json", revision=revision)
+            )
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -4,7 +4,12 @@ A fingerprint says "these are the same weights" without loading them:
 
 - a local folder or file: sha256 over (relative file name, size, mtime_ns) of every file;
 - a Hugging Face Hub id: the commit hash the local HF cache resolved ``main`` to, if the model
-  was downloaded (``$HF_HUB_CACHE/models--org--name/refs/main``); otherwise the id itself.
+  was downloaded (``$HF_HUB_CACHE/models--org--name/refs/main``); otherwise the id itself;
+- a Hub id pinned to a revision (``?revision=``, a preset's ``revision``): a full commit sha as
+  given (``hub:<id>@<sha>``, the same string an unpinned cached ``main`` at that commit gives);
+  a tag or branch as the commit the local cache resolved it to, else ``hub:<id>@rev:<name>``;
+- the code of a remote-code folder: sha256 over the names and bytes of its ``.py`` files
+  (:func:`code_digest`; contents, not mtimes, since this is the code that runs).
 
 Precision is not part of a fingerprint: the cache key adds it separately.
 """
@@ -71,9 +76,20 @@ def hf_hub_cache() -> Path:
     return Path(os.path.expandvars(home)).expanduser() / "hub"
 
 
+def is_commit_sha(revision: str) -> bool:
+    """True for a full 40-digit hexadecimal commit sha."""
+    return len(revision) == 40 and all(c in "0123456789abcdef" for c in revision.lower())
+
+
 def hub_commit(repo_id: str, revision: str = "main") -> str | None:
-    """The commit ``revision`` of model ``repo_id`` resolves to in the local HF cache, if any."""
-    ref_file = hf_hub_cache() / f"models--{repo_id.replace('/', '--')}" / "refs" / revision
+    """The commit ``revision`` of model ``repo_id`` resolves to in the local HF cache, if any.
+
+    A full commit sha resolves to itself when its snapshot folder is in the cache.
+    """
+    repo = hf_hub_cache() / f"models--{repo_id.replace('/', '--')}"
+    if is_commit_sha(revision):
+        return revision.lower() if (repo / "snapshots" / revision.lower()).is_dir() else None
+    ref_file = repo / "refs" / revision
     try:
         commit = ref_file.read_text(encoding="utf-8").strip()
     except OSError:
@@ -81,14 +97,40 @@ def hub_commit(repo_id: str, revision: str = "main") -> str | None:
     return commit or None
 
 
-def hub_fingerprint(repo_id: str) -> str:
-    """``"hub:<id>@<commit>"`` when the model is in the local HF cache, else ``"hub:<id>"``."""
-    commit = hub_commit(repo_id)
-    return f"hub:{repo_id}@{commit}" if commit else f"hub:{repo_id}"
+def hub_fingerprint(repo_id: str, revision: str | None = None) -> str:
+    """``"hub:<id>@<commit>"`` when known (see the module docstring), else ``"hub:<id>"``.
+
+    Args:
+        repo_id: the Hub id.
+        revision: the pinned revision, or None for the branch head (``main``).
+    """
+    if revision is None:
+        commit = hub_commit(repo_id)
+        return f"hub:{repo_id}@{commit}" if commit else f"hub:{repo_id}"
+    if is_commit_sha(revision):
+        return f"hub:{repo_id}@{revision.lower()}"
+    commit = hub_commit(repo_id, revision)
+    return f"hub:{repo_id}@{commit}" if commit else f"hub:{repo_id}@rev:{revision}"
 
 
-def ref_fingerprint(ref: str, model_name: str) -> str:
+def code_digest(folder: Path) -> str:
+    """``"code:<sha256 hex>"`` over (relative name, bytes) of every ``.py`` file below ``folder``.
+
+    Byte contents, not sizes and mtimes: this identifies the code a remote-code model runs.
+    """
+    digest = hashlib.sha256()
+    for file in sorted(p for p in folder.rglob("*.py") if p.is_file()):
+        name = file.relative_to(folder).as_posix()
+        digest.update(f"{name}\0{file.stat().st_size}\0".encode())
+        digest.update(file.read_bytes())
+    return f"code:{digest.hexdigest()}"
+
+
+def ref_fingerprint(ref: str, model_name: str, revision: str | None = None) -> str:
     """Fingerprint a ref that is either a local path or a Hugging Face Hub id.
+
+    ``revision``: the pinned Hub revision of a hub id (ignored for a local path; the sources
+    refuse ``?revision=`` on folders before they get here).
 
     Raises:
         ModelError: if ``ref`` is written as a path and does not exist.
@@ -98,4 +140,4 @@ def ref_fingerprint(ref: str, model_name: str) -> str:
         return files_fingerprint(path)
     if looks_like_path(ref):
         require_local_path(ref, model_name)
-    return hub_fingerprint(ref)
+    return hub_fingerprint(ref, revision)

@@ -139,6 +139,7 @@ def describe(
         "loader": settings.source,
         "weights": {"kind": settings.where.kind, "location": settings.where.location},
         "fingerprint": settings.where.fingerprint,
+        "revision": settings.where.revision_text(),
         "prompts": {role: prompts[role][0] for role in ROLES},
         "prompt_origins": {role: prompts[role][1] for role in ROLES},
     }

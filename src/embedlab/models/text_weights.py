@@ -15,6 +15,11 @@ A reference (``st:`` / ``hf-text:`` / a preset's hub id) is resolved in this ord
 4. otherwise the hub id is downloaded (fails offline, with a hint naming the bundle package).
 
 So a bundle is preferred to a download even when the hub is reachable: same bytes, no network.
+
+A pinned revision (``?revision=`` or a preset's, :mod:`embedlab.models.revision`) replaces
+rules 2–4: the revision's snapshot in the local HF cache if present (``hub-cache``), else the
+bundle if its revision is that one, else a download of that revision (``hub``); the
+location's ``pin`` carries it to ``from_pretrained`` / ``SentenceTransformer(revision=...)``.
 """
 
 from __future__ import annotations
@@ -31,10 +36,12 @@ from embedlab.models.fingerprint import (
     files_fingerprint,
     hf_hub_cache,
     hub_commit,
+    hub_fingerprint,
     local_path,
     looks_like_path,
     require_local_path,
 )
+from embedlab.models.revision import NO_PIN, Pin, preset_revision, resolve_pin
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ class WeightsLocation:
         hub_id: the hub id (None for a local path).
         fingerprint: cheap identity of the files, for the embedding cache.
         bundle: the bundle used, when ``kind == "bundle"``.
+        pin: the Hub revision to load (unpinned: the branch head, or the bundle's files).
     """
 
     kind: Kind
@@ -82,6 +90,19 @@ class WeightsLocation:
     hub_id: str | None
     fingerprint: str
     bundle: Bundle | None = None
+    pin: Pin = NO_PIN
+
+    def revision_kwargs(self) -> dict[str, str]:
+        """``{"revision": ...}`` for a pinned hub load, else ``{}`` (folders, bundles)."""
+        return self.pin.kwargs() if self.kind in ("hub-cache", "hub") else {}
+
+    def revision_text(self) -> str:
+        """What ``describe()`` records as the revision (see :mod:`embedlab.models.revision`)."""
+        if self.kind == "path":
+            return "local folder (files fingerprinted)"
+        if self.bundle is not None:
+            return f"{self.bundle.revision} (bundled by {self.bundle.distribution})"
+        return self.pin.describe()
 
 
 def hub_id_for(ref: str, default_org: str | None) -> str:
@@ -111,26 +132,60 @@ def find_bundle(hub_id: str) -> tuple[Bundle, Path] | None:
     return None
 
 
-def locate(ref: str, model: str, default_org: str | None = None) -> WeightsLocation:
+def locate(
+    ref: str,
+    model: str,
+    default_org: str | None = None,
+    pin: Pin | None = None,
+    loader: str = "st",
+) -> WeightsLocation:
     """Resolve ``ref`` by the rules of the module docstring (cheap: no hashing of weights).
+
+    Args:
+        ref: the reference without options.
+        model: the model string, for messages.
+        default_org: organisation a bare name gets (``st``).
+        pin: an explicit revision (``?revision=``); None: the preset's with this hub id and
+            ``loader``, if any.
+        loader: the loader, for the preset lookup.
 
     Raises:
         ModelError: if ``ref`` is written as a path that does not exist.
+        ConfigError: a revision given for a local folder.
     """
     if looks_like_path(ref) or local_path(ref) is not None:
+        resolve_pin(loader, ref, pin.revision if pin else None, model)  # refuses ?revision=
         path = require_local_path(ref, model)
         return WeightsLocation("path", str(path), None, files_fingerprint(path))
     hub_id = hub_id_for(ref, default_org)
+    pin = pin if pin is not None and pin.revision else preset_revision(loader, hub_id)
+    if pin.revision is not None:
+        return _pinned(hub_id, pin)
     commit = hub_commit(hub_id)
     if commit is not None:
         return WeightsLocation("hub-cache", hub_id, hub_id, f"hub:{hub_id}@{commit}")
     found = find_bundle(hub_id)
     if found is not None:
-        bundle, folder = found
-        version = _version(bundle.distribution)
-        fingerprint = f"bundle:{bundle.distribution}=={version}:{hub_id}@{bundle.revision}"
-        return WeightsLocation("bundle", str(folder), hub_id, fingerprint, bundle)
+        return _bundled(hub_id, *found)
     return WeightsLocation("hub", hub_id, hub_id, f"hub:{hub_id}")
+
+
+def _bundled(hub_id: str, bundle: Bundle, folder: Path, pin: Pin = NO_PIN) -> WeightsLocation:
+    version = _version(bundle.distribution)
+    fingerprint = f"bundle:{bundle.distribution}=={version}:{hub_id}@{bundle.revision}"
+    return WeightsLocation("bundle", str(folder), hub_id, fingerprint, bundle, pin)
+
+
+def _pinned(hub_id: str, pin: Pin) -> WeightsLocation:
+    """A pinned hub id: the cached snapshot, the bundle of that revision, or a download."""
+    revision = str(pin.revision)
+    fingerprint = hub_fingerprint(hub_id, revision)
+    if hub_commit(hub_id, revision) is not None:
+        return WeightsLocation("hub-cache", hub_id, hub_id, fingerprint, pin=pin)
+    found = find_bundle(hub_id)
+    if found is not None and found[0].revision.startswith(revision.lower()):
+        return _bundled(hub_id, *found, pin)
+    return WeightsLocation("hub", hub_id, hub_id, fingerprint, pin=pin)
 
 
 def verify_bundle(where: WeightsLocation, model: str) -> None:
@@ -161,7 +216,7 @@ def local_file(where: WeightsLocation, name: str) -> Path | None:
         return candidate if candidate.is_file() else None
     if where.hub_id is None:
         return None
-    commit = hub_commit(where.hub_id)
+    commit = hub_commit(where.hub_id, where.pin.revision or "main")
     if commit is None:
         return None
     repo = f"models--{where.hub_id.replace('/', '--')}"

@@ -19,7 +19,8 @@ A multi-vector model (ColPali, ColQwen2) is timed the same way; its rows carry
 Runtimes are checked before anything loads (an unknown one lists the valid names). A failure
 is recorded and the sweep goes on: a system that cannot load (e.g. int8 on torch) skips its
 cases, a modality the model lacks or a batch size that runs out of memory skips that case; each
-becomes one line of ``errors``.
+becomes one line of ``errors``. A text-only model (:func:`text_only`) is timed on text alone
+when text is among the modalities asked for (its image cases are left out, not errors).
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ from numpy.typing import NDArray
 
 from embedlab.errors import EmbedlabError
 from embedlab.models.base import ModelSpec
+from embedlab.models.matryoshka import MatryoshkaEncoder
 from embedlab.models.multivector import AnyEncoder, MultiVectorEncoder
 from embedlab.models.registry import parse_model
+from embedlab.models.text_towers import TextTowersMixin
 from embedlab.perf.call_stages import call_stages, check_modality
 from embedlab.perf.config import SpeedConfig
 from embedlab.perf.late_cases import MaxSimPlan
@@ -54,6 +57,7 @@ from embedlab.perf.threads import default_threads, prefer_passive_waiting, set_t
 from embedlab.perf.timer import Timer, encoder_sync
 from embedlab.results.schema import SpeedRow
 from embedlab.runtimes import RUNTIMES
+from embedlab.runtimes.towers import TowerEncoder
 
 Notify = Callable[[str], None]
 
@@ -122,6 +126,15 @@ def systems_of(config: SpeedConfig) -> list[System]:
     return [System(spec, count) for spec in specs_of(config) for count in counts]
 
 
+def text_only(encoder: AnyEncoder) -> bool:
+    """A text-only encoder: a text tower model (``st:``, ``hf-text:``, ``arch:`` text), or an
+    exported runtime's encoder without an image tower (Matryoshka wrappers looked through)."""
+    inner = encoder.inner if isinstance(encoder, MatryoshkaEncoder) else encoder
+    if isinstance(inner, TowerEncoder):
+        return inner.run_image is None
+    return isinstance(inner, TextTowersMixin)
+
+
 def _skip(result: SweepResult, where: str, exc: EmbedlabError) -> None:
     result.errors.append(f"{where}: skipped: {exc}")
     result.failures.append(exc)
@@ -140,6 +153,8 @@ def _cases_of(
     firsts: dict[str, float] = {}
     for name in config.modalities:
         modality = check_modality(name)
+        if modality == "image" and "text" in config.modalities and text_only(encoder):
+            continue
         try:
             row, output = first_call_row(encoder, modality, inputs, timer, threads)
         except EmbedlabError as exc:

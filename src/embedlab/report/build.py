@@ -10,7 +10,9 @@ Sections, in order:
    and per-category bars (Winoground tags, SugarCrepe subsets, ARO types).
 3. **Per-category breakdowns**, **retrieval details** (all protocols, MRR and median rank), and
    **other tasks** (zero-shot, BEIR, anything else) — one table per task.
-4. **Speed matrix** (runtime × precision × batch with parity).
+4. **queries/s during evaluation** and **published numbers** (beside the headline and detail
+   columns too, as "published" / "Δ" when a row matches; :mod:`embedlab.report.published_view`).
+5. **Speed matrix** (runtime × precision × batch with parity).
 
 The selection guide and the provenance come with it.
 """
@@ -34,6 +36,7 @@ from embedlab.report.provenance import (
     packages_table,
     runs_table,
 )
+from embedlab.report.published_view import FLAG_NOTE, published_columns, published_sections
 from embedlab.report.significance import SignificanceIndex
 from embedlab.report.speed_view import SpeedRows, speed_matrix, throughput
 from embedlab.report.tables import PROTOCOL_LABELS
@@ -42,6 +45,7 @@ HEADLINE_PROTOCOLS = ("t2i", "t2i-first", "i2t")
 RETRIEVAL_METRICS = (("recall@1", "R@1"), ("recall@5", "R@5"), ("recall@10", "R@10"))
 DETAIL_METRICS = (*RETRIEVAL_METRICS, ("mrr", "MRR"), ("median_rank", "MedR"))
 PAIR_METRICS = (("text_score", "Text"), ("image_score", "Image"), ("group_score", "Group"))
+HEADLINE_PUBLISHED = frozenset({"recall@1", *(m for m, _ in PAIR_METRICS)})
 LETTER_NOTE = (
     "Values in %; [low, high] = the run's bootstrap CI; superscript letters: systems "
     "sharing a letter are not significantly different (compare, Holm-adjusted)."
@@ -71,6 +75,7 @@ def build_document(
     sections = [_headline(systems, headline, index, speed)]
     sections.append(_plots(systems, primary, keys, speed))
     sections += _details(systems, keys, index)
+    sections += published_sections(runs, systems)
     speed_tables = [t for t in (speed_matrix(speed), late_interaction_table(speed)) if t]
     if speed_tables:
         sections.append(Section("speed", "Speed on this machine", tables=speed_tables))
@@ -158,9 +163,20 @@ def _headline(
         "images/s, texts/s: sustained throughput at the largest batch measured "
         "(same model, runtime and precision); see the speed matrix.",
     ]
-    tables = metric_table("headline", "Headline", systems, specs, index, notes, extra)
+    tables = metric_table(
+        "headline", "Headline", systems, specs, index, notes, extra, _headline_published, FLAG_NOTE
+    )
     intro = "" if tables else "No retrieval or Winoground-style rows in these runs."
     return Section("headline", "Headline", intro, tables)
+
+
+def _headline_published(
+    spec: Spec, systems: Sequence[ReportSystem]
+) -> list[tuple[Column, Callable[[ReportSystem], Cell]]]:
+    """Published / Δ beside R@1 and the Winoground scores only (every metric: the details)."""
+    if spec.metric not in HEADLINE_PUBLISHED:
+        return []
+    return published_columns(spec, systems)
 
 
 def _fact_cell(name: str) -> Callable[[ReportSystem], Cell]:
@@ -309,6 +325,8 @@ def _details(
             specs,
             index,
             [LETTER_NOTE + " MedR = median rank."],
+            annex=published_columns,
+            annex_note=FLAG_NOTE,
         )
     categorised = {t for t, _, _ in _categories(keys)}
     pair_tasks = {t for t, _, m in keys if m in {"text_score", "image_score", "group_score"}}

@@ -18,6 +18,8 @@ from embedlab.results.schema import MetricRow
 
 RANK_METRICS = frozenset({"median_rank", "mean_rank"})
 EXTRA_COLUMN = Callable[[ReportSystem], Cell]
+#: Columns that follow a metric column (e.g. published and Δ), [] for none.
+ANNEX = Callable[["Spec", Sequence[ReportSystem]], Sequence[tuple[Column, EXTRA_COLUMN]]]
 
 
 @dataclass(frozen=True)
@@ -107,23 +109,35 @@ def metric_table(
     index: SignificanceIndex,
     notes: Sequence[str] = (),
     extra: Sequence[tuple[Column, EXTRA_COLUMN]] = (),
+    annex: ANNEX | None = None,
+    annex_note: str = "",
 ) -> list[Table]:
-    """One table per data partition of ``systems`` (systems without any spec row are left out)."""
+    """One table per data partition of ``systems`` (systems without any spec row are left out).
+
+    ``annex(spec, systems)`` gives columns placed right after that spec's column (the published
+    and Δ columns of :mod:`embedlab.report.published_view`), with ``annex_note`` beneath.
+    """
     tables = []
     tasks = list(dict.fromkeys(s.task for s in specs))
     for i, (suffix, members) in enumerate(partition(systems, tasks)):
         shown = [s for s in members if any((c.task, c.protocol, c.metric) in s.rows for c in specs)]
         if not shown:
             continue
+        annexes = [list(annex(c, shown)) if annex else [] for c in specs]
         columns = [Column("model", numeric=False)]
-        columns += [Column(c.label, c.group) for c in specs]
+        for c, after in zip(specs, annexes, strict=True):
+            columns += [Column(c.label, c.group), *(column for column, _ in after)]
         columns += [column for column, _ in extra]
-        rows = [
-            [Cell(s.label, title=f"{s.model} [{s.runtime} {s.precision}], run {s.run.name}")]
-            + [metric_cell(s, c, index) for c in specs]
-            + [make(s) for _, make in extra]
-            for s in shown
-        ]
+        rows = []
+        for s in shown:
+            tip = f"{s.model} [{s.runtime} {s.precision}], run {s.run.name}"
+            cells = [Cell(s.label, title=tip)]
+            for c, after in zip(specs, annexes, strict=True):
+                cells += [metric_cell(s, c, index), *(make(s) for _, make in after)]
+            rows.append(cells + [make(s) for _, make in extra])
         full = f"{title} — {suffix}" if suffix else title
-        tables.append(Table(f"{id_}-{i}" if i else id_, full, columns, rows, list(notes)))
+        table_notes = list(notes)
+        if annex_note and any(annexes):
+            table_notes.append(annex_note)
+        tables.append(Table(f"{id_}-{i}" if i else id_, full, columns, rows, table_notes))
     return tables

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from embedlab.report.tables import format_value
+from embedlab.report.tables import Annex, format_value
 from embedlab.results.schema import MetricRow
 
 PAIR_COLUMNS = (
@@ -27,18 +27,22 @@ PAIR_NOTE = (
 )
 ACCURACY_NOTE = (
     "Accuracy in %: the true caption must score strictly higher than every alternative (a tie "
-    "is wrong). macro = mean over SugarCrepe subsets / ARO relation types / ARO attribute pairs "
-    "(>= 25 items); pooled = over all items. Chance: 50.0 with one alternative (SugarCrepe, ARO "
-    "VG), 20.0 with four (ARO order)."
+    "is wrong). macro = mean over SugarCrepe subsets / ARO relation types (official: without "
+    "the symmetric ones; see the notes) / ARO attribute pairs (>= 25 items); pooled = over all "
+    "items. Chance: 50.0 with one alternative (SugarCrepe, ARO VG), 20.0 with four (ARO order)."
 )
 
 Key = tuple[str, str, str, str]
 
 
-def pair_choice_table(rows: Sequence[MetricRow], ci: bool = True) -> str:
-    """The pair-choice tables for ``rows`` (other metrics are ignored); '' when there are none."""
+def pair_choice_table(
+    rows: Sequence[MetricRow], ci: bool = True, annex: Annex | None = None
+) -> str:
+    """The pair-choice tables for ``rows`` (other metrics are ignored); '' when there are none.
+
+    ``annex``: extra columns of the Winoground-style table (published and Δ)."""
     parts: list[str] = []
-    pairs = _pair_table(rows, ci)
+    pairs = _pair_table(rows, ci, annex)
     if pairs:
         parts += [pairs, PAIR_NOTE]
     accuracy = _accuracy_table(rows, ci)
@@ -50,7 +54,7 @@ def pair_choice_table(rows: Sequence[MetricRow], ci: bool = True) -> str:
     return "\n\n".join(parts)
 
 
-def _pair_table(rows: Sequence[MetricRow], ci: bool) -> str:
+def _pair_table(rows: Sequence[MetricRow], ci: bool, annex: Annex | None = None) -> str:
     names = {name for name, _ in PAIR_COLUMNS}
     groups: dict[Key, dict[str, MetricRow]] = {}
     for row in rows:
@@ -59,11 +63,12 @@ def _pair_table(rows: Sequence[MetricRow], ci: bool) -> str:
     if not groups:
         return ""
     header = ["model", "task", "protocol", *(label for _, label in PAIR_COLUMNS), "n"]
-    lines = _header(header)
+    lines = _header(header + (annex[0] if annex else []))
     for (model, _precision, task, protocol), metrics in groups.items():
         cells = [format_value(metrics[m], ci) if m in metrics else "–" for m, _ in PAIR_COLUMNS]
         n = next(iter(metrics.values())).n
-        lines.append(_line([model, task, protocol, *cells, str(n)]))
+        extra = annex[1](metrics) if annex else []
+        lines.append(_line([model, task, protocol, *cells, str(n), *extra]))
     return "\n".join(lines)
 
 

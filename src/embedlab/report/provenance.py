@@ -19,6 +19,18 @@ CAVEATS = (
     "CIs are cluster bootstrap percentile intervals (the image is the unit for caption queries); "
     "letters come from paired tests with Holm correction within each table column.",
     "Speed figures are from the machine named below and say nothing about other hardware.",
+    "Published numbers (report/published/*.csv, each with its source) are compared (Δ, in "
+    "points) only when model, dataset, split, protocol, metric and query count agree; any other "
+    "pairing is flagged and not compared. Precision and hardware differences are noted: the "
+    "reference report ran bf16 on an NVIDIA A40; open_clip's table does not state its precision.",
+    "Winoground: embedlab scores text/image/group as the paper defines them (text = the right "
+    "caption for each image). The reference report lists image > text for every model, the "
+    "opposite of the paper's CLIP results (text 30.75 > image 10.50 for ViT-B/32): its text and "
+    "image columns appear swapped, so compare its 'image' with embedlab's text score, and vice "
+    "versa; no Winoground number of the reference report is in the published table.",
+    "queries/s is images encoded per second during the evaluation (the reference report's QPS: "
+    "5,000 COCO images / wall seconds); here it includes image decoding and preprocessing, not "
+    "the model load, and is measured on other hardware than published.",
 )
 
 

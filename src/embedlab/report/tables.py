@@ -6,9 +6,13 @@ the value as ``46.3 [45.0, 47.6]``. Median rank is shown as a rank, not a percen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from embedlab.results.schema import MetricRow
+
+#: Extra columns of a terminal table: their headers, and the cells of one line given its metric
+#: rows by metric name (the published and Δ columns of :mod:`embedlab.report.published_terminal`).
+Annex = tuple[list[str], Callable[[dict[str, MetricRow]], list[str]]]
 
 RETRIEVAL_COLUMNS = (
     ("recall@1", "R@1"),
@@ -41,9 +45,11 @@ def format_value(row: MetricRow, ci: bool = True) -> str:
     return text
 
 
-def retrieval_table(rows: Sequence[MetricRow], ci: bool = True) -> str:
-    """One markdown table: a line per (model, task, protocol), columns R@1/5/10, MRR, MedR, n."""
+def retrieval_table(rows: Sequence[MetricRow], ci: bool = True, annex: Annex | None = None) -> str:
+    """One markdown table: a line per (model, task, protocol), columns R@1/5/10, MRR, MedR, n
+    (and the ``annex`` columns, if any)."""
     header = ["model", "task", "protocol", *[label for _, label in RETRIEVAL_COLUMNS], "n"]
+    header += annex[0] if annex else []
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     groups: dict[tuple[str, str, str, str], dict[str, MetricRow]] = {}
     for row in rows:
@@ -56,9 +62,8 @@ def retrieval_table(rows: Sequence[MetricRow], ci: bool = True) -> str:
             for name, _ in RETRIEVAL_COLUMNS
         ]
         n = next(iter(metrics.values())).n
-        lines.append(
-            "| " + " | ".join([model, task, PROTOCOL_LABELS[protocol], *cells, str(n)]) + " |"
-        )
+        cells += [str(n), *(annex[1](metrics) if annex else [])]
+        lines.append("| " + " | ".join([model, task, PROTOCOL_LABELS[protocol], *cells]) + " |")
     return "\n".join(lines)
 
 

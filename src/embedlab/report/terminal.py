@@ -2,6 +2,8 @@
 
 Image–text retrieval rows get the reference-report table, pair-choice rows the Winoground-style
 tables; any other rows (zero-shot, text retrieval, ...) a generic table with one column per metric.
+Rows with a published number gain "published" / "Δ" columns, explained beneath with the sources
+(:mod:`embedlab.report.published_terminal`), followed by the run's queries/s.
 """
 
 from __future__ import annotations
@@ -9,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from embedlab.report.pair_choice import PAIR_COLUMNS, pair_choice_table
-from embedlab.report.tables import PROTOCOL_LABELS, format_value, interval_note, retrieval_table
+from embedlab.report.published_terminal import published_notes, rate_lines, terminal_annex
+from embedlab.report.tables import (
+    PROTOCOL_LABELS,
+    RETRIEVAL_COLUMNS,
+    format_value,
+    interval_note,
+    retrieval_table,
+)
 from embedlab.results.schema import MetricRow, RunLog
 
 _PAIR_METRICS = {name for name, _ in PAIR_COLUMNS} | {"accuracy"}
@@ -27,13 +36,17 @@ def render_run(log: RunLog, ci: bool = True, shown: Collection[str] = ()) -> str
     other = [r for r in log.metrics if r not in retrieval and r not in pairs]
     parts = []
     if retrieval:
-        parts.append(retrieval_table(retrieval, ci))
+        annex = terminal_annex(log, retrieval, RETRIEVAL_COLUMNS)
+        parts.append(retrieval_table(retrieval, ci, annex))
         parts.append(interval_note(retrieval) if ci else "")
     if pairs:
-        parts.append(pair_choice_table(pairs, ci))  # has its own legend
+        annex = terminal_annex(log, pairs, PAIR_COLUMNS)
+        parts.append(pair_choice_table(pairs, ci, annex))  # has its own legend
     if other:
         parts.append(generic_table(other, ci))
         parts.append(interval_note(other) if ci else "")
+    parts.append("\n".join(published_notes(log, [*retrieval, *pairs])))
+    parts.append("\n".join(rate_lines(log)))
     parts.extend(f"note: {n}" for n in log.notes if not any(n.endswith(m) for m in shown))
     return "\n\n".join(part for part in parts if part)
 

@@ -71,7 +71,9 @@ class EncodeTiming(_Frozen):
     """How long encoding took in this run (0 computed items when everything came from cache).
 
     These are wall-clock figures of a quality run, including image decoding and preprocessing;
-    rigorous speed figures come from ``embedlab speed``.
+    rigorous speed figures come from ``embedlab speed``. ``load_seconds``: the part of
+    ``seconds`` spent loading the model, when this fill was the first to need it (0 otherwise,
+    and for executors that load the model elsewhere, e.g. Ray actors).
     """
 
     model: str
@@ -81,6 +83,7 @@ class EncodeTiming(_Frozen):
     n_computed: int
     seconds: float
     batch_size: int
+    load_seconds: float = 0.0
 
 
 class SpeedRow(_Frozen):

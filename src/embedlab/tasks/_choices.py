@@ -7,8 +7,9 @@ late-interaction model (:mod:`embedlab.tasks._pair_scores`). Each protocol gives
 
 * ``ChoiceProtocol.group(g)``: items of group ``g`` (a SugarCrepe subset), plain accuracy;
 * ``ChoiceProtocol.pooled(name)``: every item, plain (micro) accuracy;
-* ``ChoiceProtocol.macro(min_count)``: mean over groups with at least ``min_count`` items of the
-  group accuracy (:func:`embedlab.metrics.pair_choice.macro_mean`).
+* ``ChoiceProtocol.macro(min_count, exclude)``: mean over groups with at least ``min_count``
+  items, other than those in ``exclude``, of the group accuracy
+  (:func:`embedlab.metrics.pair_choice.macro_mean`).
 
 Outcomes per protocol: ``query_id`` = item id, ``cluster_id`` = the item's resampling unit,
 ``correct`` in {0, 1}; macro protocols add ``weight`` (``mean(correct * weight)`` = the macro
@@ -26,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.data.pair_sets import ChoiceSet
-from embedlab.errors import ConfigError
+from embedlab.errors import ConfigError, DataError
 from embedlab.metrics.pair_choice import macro_mean
 from embedlab.metrics.table import METRICS
 from embedlab.results.outcomes import Outcomes
@@ -46,6 +47,7 @@ class ChoiceProtocol:
     kind: Literal["group", "pooled", "macro"]
     group: str | None = None
     min_count: int = 1
+    exclude: frozenset[str] = frozenset()
 
     @classmethod
     def of_group(cls, group: str) -> ChoiceProtocol:
@@ -58,9 +60,10 @@ class ChoiceProtocol:
         return cls(name=name, kind="pooled")
 
     @classmethod
-    def macro(cls, min_count: int = 1) -> ChoiceProtocol:
-        """Mean of the group accuracies (groups with at least ``min_count`` items)."""
-        return cls(name="macro", kind="macro", min_count=min_count)
+    def macro(cls, min_count: int = 1, exclude: frozenset[str] = frozenset()) -> ChoiceProtocol:
+        """Mean of the group accuracies (groups with at least ``min_count`` items, not in
+        ``exclude``; the items of excluded groups are left out of the row)."""
+        return cls(name="macro", kind="macro", min_count=min_count, exclude=exclude)
 
 
 def check_choice_protocols(
@@ -132,8 +135,14 @@ def _select(
 ) -> tuple[NDArray[np.int64], NDArray[np.float64] | None]:
     """The items of ``protocol`` and, for a macro mean, their weights."""
     if protocol.kind == "macro":
-        macro = macro_mean(correct.astype(np.float64), groups, protocol.min_count)
-        return macro.kept, macro.weights
+        rows = np.asarray(
+            [i for i, g in enumerate(groups) if g not in protocol.exclude], dtype=np.int64
+        )
+        if not len(rows):
+            raise DataError("every group of the set is excluded from the macro mean")
+        kept = [groups[int(i)] for i in rows]
+        macro = macro_mean(correct[rows].astype(np.float64), kept, protocol.min_count)
+        return rows[macro.kept], macro.weights
     if protocol.kind == "group":
         rows = np.asarray([i for i, g in enumerate(groups) if g == protocol.group], dtype=np.int64)
     else:

@@ -15,6 +15,7 @@ from embedlab.errors import ConfigError, ResultsError
 from embedlab.models._ref_options import with_options
 from embedlab.models.base import ModelSpec
 from embedlab.models.registry import MODEL_SOURCES, parse_model
+from embedlab.models.revision import revision_note
 from embedlab.perf.environment import capture_environment
 from embedlab.results.io import RESULTS_JSON, read_results
 from embedlab.results.lock import output_lock
@@ -187,7 +188,7 @@ def _run_part(
     spec = provider.spec
     label = spec.name if second is None else second.label(spec.name)
     timings = provider.timings[before:]
-    notes = result.notes + _instruction_notes(provider, name)
+    notes = result.notes + _instruction_notes(provider, name) + _revision_notes(provider)
     model_info = dict(provider.model_info)
     if second is not None:
         timings += second.provider.timings[before_second:]
@@ -219,6 +220,12 @@ def _run_part(
     )
     store.save(part)
     return part
+
+
+def _revision_notes(provider: EmbeddingProvider) -> list[str]:
+    """The pinned revision and trusted remote code of the model, if any (models.revision)."""
+    note = revision_note(provider.provenance())
+    return [] if note is None else [note]
 
 
 def _instruction_notes(provider: EmbeddingProvider, name: str) -> list[str]:

@@ -9,11 +9,12 @@ runtimes, precisions, threads, batch sizes, modalities, device, timing floors, s
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 
 from embedlab.core.clock import embedlab_version, utc_now
-from embedlab.errors import BackendError, ConfigError
+from embedlab.errors import BackendError, ConfigError, EmbedlabError
 from embedlab.perf.config import SpeedConfig
 from embedlab.perf.isolate import sweep_isolated
 from embedlab.perf.load_sweep import is_load_test, load_notes, load_sweep
@@ -119,4 +120,15 @@ def speed(
         kept = [note for note in log.notes if not note.startswith("speed: ")]
         log = log.model_copy(update={"notes": [*kept, *load_notes(config, result)]})
     files = write_speed(config.out, log, result)
+    _record_arch_speed(config, result)
     return SpeedOutcome(log=log, result=result, files=files)
+
+
+def _record_arch_speed(config: SpeedConfig, result: SweepResult) -> None:
+    """Keep this machine's ``arch:`` throughputs for suite time estimates
+    (:mod:`embedlab.verbs.speed_records`); a cache that cannot be written only loses them."""
+    from embedlab.core.paths import default_cache_dir
+    from embedlab.verbs.speed_records import record_rows
+
+    with contextlib.suppress(OSError, EmbedlabError):
+        record_rows(config.cache_dir or default_cache_dir(), result.rows)

@@ -1,51 +1,38 @@
 """The built-in default suite: what a bare ``embedlab run`` does, offline, in a few minutes.
 
-It runs the model embedlab trains and ships (``builtin:shapes-clip``) on the synthetic
-benchmarks that need no download: ``shapes`` retrieval (all four protocols) and ``shapes-pairs``
-(Winoground-style text / image / group scores), then measures the model's speed on the torch
-runtime and plots quality against throughput. The evaluation sets are generated
-deterministically (seed 0) and are disjoint from the model's training scenes.
+It is the suite file ``config/suites/default.toml``: the model embedlab trains and ships
+(``builtin:shapes-clip``) on the synthetic benchmarks that need no download: ``shapes``
+retrieval (all four protocols) and ``shapes-pairs`` (Winoground-style text / image / group
+scores), then the model's speed on the torch runtime and a plot of quality against throughput.
+The evaluation sets are generated deterministically (seed 0) and are disjoint from the model's
+training scenes. Any suite runs the same way (:mod:`embedlab.verbs.suite_run`).
 
 A re-run recomputes no quality figure (embeddings and per-task parts are cached) but measures
 speed again, as ``embedlab speed`` does: a speed figure belongs to the machine's state at the
-time. ``reuse_speed=True`` keeps the speed rows of the earlier run instead (same settings);
-the speed notes say which happened. Speed follows ``embedlab speed``'s rules: interleaved
-rounds, threads = usable physical cores, stability verdicts, ``OMP_WAIT_POLICY=PASSIVE``
-requested before the quality step loads torch.
+time (the default suite sets ``speed.reuse = false``). ``reuse_speed=True`` keeps the speed rows
+of the earlier run instead (same settings); the speed notes say which happened. Speed follows
+``embedlab speed``'s rules: interleaved rounds, threads = usable physical cores, stability
+verdicts, ``OMP_WAIT_POLICY=PASSIVE`` requested before the quality step loads torch.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from embedlab.config.run import RunConfig
+from embedlab.config.suite import load_suite
 from embedlab.perf.config import SpeedConfig
-from embedlab.perf.sweep import SweepResult
-from embedlab.perf.threads import prefer_passive_waiting
-from embedlab.results.io import write_runlog
-from embedlab.results.schema import RunLog
 from embedlab.verbs.run import Notify, run
-from embedlab.verbs.speed import SpeedOutcome, carry_speed, reusable, speed
+from embedlab.verbs.speed import speed
+from embedlab.verbs.suite_plan import PlanOptions, QualityGroup, SpeedGroup, build_plan
+from embedlab.verbs.suite_run import SuiteResult, run_suite
+
+__all__ = ["DEFAULT_OUT", "SuiteResult", "default_configs", "run_default_suite"]
 
 DEFAULT_MODEL = "builtin:shapes-clip"
 DEFAULT_TASKS = ("shapes", "shapes-pairs")
 DEFAULT_OUT = Path("runs/default")
-
-
-@dataclass(frozen=True)
-class SuiteResult:
-    """The quality RunLog, the merged RunLog (quality + speed) and the speed sweep.
-
-    ``speed_reused``: the speed rows were kept from an earlier run (``reuse_speed``), not
-    measured now; ``files``: ``path: what it holds`` of each speed file written.
-    """
-
-    quality: RunLog
-    combined: RunLog
-    speed: SweepResult
-    speed_reused: bool = False
-    files: tuple[str, ...] = ()
 
 
 def default_configs(
@@ -55,28 +42,12 @@ def default_configs(
     threads: int | None,
     reuse_speed: bool = False,
 ) -> tuple[RunConfig, SpeedConfig]:
-    """The quality and speed settings of the default suite, writing into ``out``."""
-    extra = {} if cache_dir is None else {"cache_dir": cache_dir}
-    quality = RunConfig(
-        models=[DEFAULT_MODEL],
-        tasks=list(DEFAULT_TASKS),
-        out=out,
-        progress=progress,
-        **extra,  # type: ignore[arg-type]
+    """The quality and speed settings of the default suite file, writing into ``out``."""
+    options = PlanOptions(
+        out=out, cache_dir=cache_dir, progress=progress, threads=threads, reuse_speed=reuse_speed
     )
-    timing = SpeedConfig(
-        models=[DEFAULT_MODEL],
-        out=out,
-        batch_sizes=[1, 32],
-        threads=None if threads is None else [threads],
-        warmup_seconds=1.0,
-        min_seconds=1.0,
-        min_iterations=10,
-        repeats=3,
-        reuse_speed=reuse_speed,
-        cache_dir=cache_dir,
-    )
-    return quality, timing
+    plan = build_plan(load_suite("default"), options)
+    return plan.quality[0].config, plan.speed[0].config
 
 
 def run_default_suite(
@@ -88,20 +59,12 @@ def run_default_suite(
     reuse_speed: bool = False,
 ) -> SuiteResult:
     """Run the default suite (see module docstring); results go to ``out/results.json``."""
-    quality_config, speed_config = default_configs(out, cache_dir, progress, threads, reuse_speed)
-    prefer_passive_waiting()  # before the quality step imports torch
-    earlier = reusable(speed_config) if reuse_speed else None  # read before run() rewrites it
-    quality = run(quality_config, notify=notify)
-    if earlier is not None:
-        log = carry_speed(quality, earlier)
-        write_runlog(out, log)
-        outcome = SpeedOutcome(log, SweepResult(rows=list(earlier.speed)), reused=True)
-    else:
-        outcome = speed(speed_config, notify=notify)
-    return SuiteResult(
-        quality=quality,
-        combined=outcome.log,
-        speed=outcome.result,
-        speed_reused=outcome.reused,
-        files=tuple(outcome.files),
+    quality, timing = default_configs(out, cache_dir, progress, threads, reuse_speed)
+    plan = build_plan(load_suite("default"), PlanOptions(out=out, cache_dir=cache_dir))
+    plan = replace(
+        plan,
+        quality=(QualityGroup(plan.quality[0].label, quality),),
+        speed=(SpeedGroup(plan.speed[0].label, timing),),
+        reuse_speed=reuse_speed,
     )
+    return run_suite(plan, notify, quality_run=run, speed_run=speed)

@@ -144,8 +144,11 @@ def load_colpali(
     device: str = "cpu",
     batch_size: int = 4,
     source: str = "hf",
+    revision: str | None = None,
 ) -> ColVisionEncoder:
     """Load a ColPali / ColQwen2 checkpoint (hub id or local folder) as a multi-vector encoder.
+
+    ``revision``: the Hub revision to load (None: the branch head).
 
     Raises:
         ModelError: not a ColPali/ColQwen2 checkpoint (one line naming what is supported), no
@@ -162,10 +165,11 @@ def load_colpali(
             f"choose one of {', '.join(TORCH_PRECISIONS)}"
         )
     location = checkpoint_location(path_or_id, spec.name)
+    pinned = {} if revision is None else {"revision": revision}
     if not Path(location).exists():
-        require_hub(spec.name, location)
+        require_hub(spec.name, location, revision=revision)
     transformers = require("transformers", purpose=f"loading model {spec.name!r}")
-    config = read_config(location, spec.name)
+    config = read_config(location, spec.name, revision)
     family = family_of(config, spec.name)
     if Path(location).is_dir():
         require_weights_file(Path(location), spec.name, TRANSFORMERS_WEIGHT_FILES)
@@ -177,12 +181,18 @@ def load_colpali(
     model_class, processor_class = (getattr(transformers, n) for n in FAMILIES[family])
     hint = f"{where_hint(location)}; the processor files are saved with processor.save_pretrained"
     with loading(spec.name, "processor", hint):
-        processor = processor_class.from_pretrained(location, **_pil_backend(transformers))
+        processor = processor_class.from_pretrained(
+            location, **_pil_backend(transformers), **pinned
+        )
     processor.tokenizer.padding_side = "right"  # see the module docstring
     dtype = torch_dtype(precision)
     with loading(spec.name, "weights", where_hint(location)):
         model, info = model_class.from_pretrained(
-            location, dtype=dtype, output_loading_info=True, ignore_mismatched_sizes=True
+            location,
+            dtype=dtype,
+            output_loading_info=True,
+            ignore_mismatched_sizes=True,
+            **pinned,
         )
     refuse_partial_load(spec.name, LoadReport.from_transformers(info))
     model = move_to_device(model, device, spec.name).eval()

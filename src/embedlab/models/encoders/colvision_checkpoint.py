@@ -56,13 +56,13 @@ NO_CONFIG_ADVICE = (
 )
 
 
-def read_config(location: str, model_name: str) -> dict[str, Any]:
+def read_config(location: str, model_name: str, revision: str | None = None) -> dict[str, Any]:
     """:func:`~embedlab.models.checkpoint_files.read_config`, naming the ``-hf`` checkpoints
-    when a folder has no config.json."""
-    return read_checkpoint_config(location, model_name, NO_CONFIG_ADVICE)
+    when a folder has no config.json (``revision``: the Hub revision, None for the head)."""
+    return read_checkpoint_config(location, model_name, NO_CONFIG_ADVICE, revision)
 
 
-def late_interaction_family(ref: str, model_name: str) -> str | None:
+def late_interaction_family(ref: str, model_name: str, revision: str | None = None) -> str | None:
     """``colpali`` / ``colqwen2`` when ``ref``'s ``config.json`` is such a checkpoint, else None.
 
     Never imports a framework; reads a local folder's file or the Hugging Face cache's, and
@@ -71,17 +71,19 @@ def late_interaction_family(ref: str, model_name: str) -> str | None:
     Raises:
         ModelError: the Hub answers but ``config.json`` of ``ref`` cannot be downloaded.
     """
-    config = _config_if_available(ref, model_name)
+    config = _config_if_available(ref, model_name, revision)
     model_type = None if config is None else config.get("model_type")
     return model_type if isinstance(model_type, str) and model_type in FAMILIES else None
 
 
-def _config_if_available(ref: str, model_name: str) -> dict[str, Any] | None:
+def _config_if_available(
+    ref: str, model_name: str, revision: str | None = None
+) -> dict[str, Any] | None:
     folder = local_path(ref)
     if folder is not None or looks_like_path(ref):
         path = None if folder is None else folder / "config.json"
     else:
-        commit = hub_commit(ref)
+        commit = hub_commit(ref, revision or "main")
         snapshot = hf_hub_cache() / f"models--{ref.replace('/', '--')}" / "snapshots"
         path = None if commit is None else snapshot / commit / "config.json"
         if path is None or not path.is_file():
@@ -89,7 +91,7 @@ def _config_if_available(ref: str, model_name: str) -> dict[str, Any] | None:
 
             if hub_unreachable_reason(("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")) is not None:
                 return None
-            return read_config(ref, model_name)
+            return read_config(ref, model_name, revision)
     try:
         config = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
     except (OSError, ValueError):

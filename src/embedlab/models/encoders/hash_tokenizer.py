@@ -9,7 +9,9 @@ matters is that the model receives valid ids of a realistic length, so this toke
   word range (never a special token);
 - adds the family's special tokens (CLIP: BOS … EOS; SigLIP: … EOS), truncates to
   ``max_length`` keeping EOS last, pads with the pad id (to the longest text, or to
-  ``max_length``), and returns ``input_ids`` and ``attention_mask``.
+  ``max_length``; on the right, or on the left when ``padding_side="left"``, as decoder
+  embedders such as Qwen3-Embedding are padded), and returns ``input_ids`` and
+  ``attention_mask``.
 
 One piece is one token, so a caption gets about as many tokens as with CLIP's BPE (captions are
 mostly whole common words). Tokenising this way in Python costs about as much as a fast
@@ -71,8 +73,14 @@ class ArchTokenizer:
         limit = max_length or self.model_max_length
         rows = [self.ids(text, limit) for text in texts]
         width = limit if padding == "max_length" else max((len(r) for r in rows), default=0)
-        input_ids = [r + [self.pad_token_id] * (width - len(r)) for r in rows]
-        mask = [[1] * len(r) + [0] * (width - len(r)) for r in rows]
+        left = self.padding_side == "left"  # decoder embedders pool the last position
+        pads = [width - len(r) for r in rows]
+        input_ids = [
+            [self.pad_token_id] * n + r if left else r + [self.pad_token_id] * n
+            for r, n in zip(rows, pads, strict=True)
+        ]
+        mask = [[0] * n + [1] * len(r) if left else [1] * len(r) + [0] * n
+                for r, n in zip(rows, pads, strict=True)]  # fmt: skip
         if return_tensors == "pt":
             import torch
 

@@ -22,6 +22,20 @@ Families ``colpali`` and ``colqwen2`` (``arch:vidore/colpali-v1.3-hf``,
 ``embedding_dim`` and ``vlm_config``), run by the ``hf`` source's ColPali encoder; memory is
 checked against the available RAM before building.
 
+Family ``text`` (``arch:google/embeddinggemma-300m``, ``arch:Qwen/Qwen3-Embedding-0.6B``,
+``arch:BAAI/bge-m3``) builds a text-only embedder
+(:mod:`embedlab.models.encoders.text_arch`): the checkpoint's transformers backbone (``model``
+holds its ``config.json`` with ``model_type``) and its sentence-transformers head (``text``:
+pooling, Dense layers, prompts, ``max_length``). ``embedlab speed`` times its text modality only.
+
+Family ``jina_clip`` (``arch:jinaai/jina-clip-v1``) builds both towers of Jina-CLIP v1
+(:mod:`embedlab.models.encoders.jina_clip_arch`): timm's EVA02-B/16 and embedlab's JinaBERT
+(:mod:`embedlab.models.encoders.jinabert`; transformers has no JinaBERT).
+
+The text, Jina-CLIP, MLLM and multi-vector families check the memory (meta-device parameter
+count × bytes per precision) against the available RAM before building, and refuse with the
+estimate.
+
 Each config file records the hub id, the family, the transformers config values (hidden size,
 layers, heads, intermediate size, patch, image size, projection dim, vocabulary, positions),
 the image-processor and tokenizer settings, and in ``sources`` where the values come from
@@ -34,7 +48,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
@@ -57,7 +71,8 @@ SEED = 0
 TORCH_PRECISIONS = ("fp32", "bf16", "fp16")
 _CLASSES = {"clip": "CLIP", "siglip": "Siglip"}
 MULTI_VECTOR_FAMILIES = ("colpali", "colqwen2")
-FAMILIES = ("clip", "siglip", "qwen3_vl", *MULTI_VECTOR_FAMILIES)
+FAMILIES = ("clip", "siglip", "qwen3_vl", "text", "jina_clip", *MULTI_VECTOR_FAMILIES)
+Family = Literal["clip", "siglip", "qwen3_vl", "text", "jina_clip", "colpali", "colqwen2"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +80,7 @@ class ArchConfig:
     """One shipped architecture (see the module docstring)."""
 
     hub_id: str
-    family: Literal["clip", "siglip", "qwen3_vl", "colpali", "colqwen2"]
+    family: Family
     model: dict[str, Any]
     image_processor: dict[str, Any]
     tokenizer: dict[str, Any]
@@ -73,13 +88,23 @@ class ArchConfig:
     digest: str
     #: MLLM families: the embedding recipe of the card (``models/mllm_recipes.py``).
     recipe: str | None = None
+    #: Family ``text``: the sentence-transformers head (pooling, dense, prompts, max_length).
+    text: dict[str, Any] = field(default_factory=dict)
+    #: The published parameter count the file cites (None when it records none).
+    published_parameters: int | None = None
 
     @property
     def embedding_dim(self) -> int:
         """Output dimension: CLIP's ``projection_dim``, SigLIP's (and an MLLM's) text
-        ``hidden_size``; for a multi-vector family the width of each token vector."""
+        ``hidden_size``; for a multi-vector family the width of each token vector; a text
+        model's last Dense output (else ``hidden_size``); Jina-CLIP's ``embed_dim``."""
         if self.family == "clip":
             return int(self.model["projection_dim"])
+        if self.family == "text":
+            dense = self.text.get("dense") or [[0, self.model["hidden_size"]]]
+            return int(dense[-1][1])
+        if self.family == "jina_clip":
+            return int(self.model["embed_dim"])
         if self.family in MULTI_VECTOR_FAMILIES:
             return int(self.model["embedding_dim"])
         text = self.model["text_config"]
@@ -88,7 +113,13 @@ class ArchConfig:
     @property
     def image_size(self) -> int:
         """Side of the square image the vision tower takes (ColQwen2: the side of its largest
-        square input, ``sqrt(max_pixels)`` rounded down to whole 28 px merged patches)."""
+        square input, ``sqrt(max_pixels)`` rounded down to whole 28 px merged patches).
+
+        Raises:
+            ConfigError: a text-only architecture (no vision tower).
+        """
+        if self.family == "text":
+            raise ConfigError(f"arch:{self.hub_id} is a text-only model: it has no image size")
         if self.family == "colqwen2":
             longest = int(self.image_processor["size"]["longest_edge"])
             return int(longest**0.5) // 28 * 28
@@ -116,11 +147,13 @@ def parse_arch_config(text: str, origin: str) -> ArchConfig:
             hub_id=str(data["hub_id"]),
             family=family,
             model=dict(data["model"]),
-            image_processor=dict(data["image_processor"]),
+            image_processor=dict(data.get("image_processor", {})),
             tokenizer=dict(data["tokenizer"]),
             sources=tuple(data.get("sources", ())),
             digest=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
             recipe=data.get("recipe"),
+            text=dict(data.get("text", {})),
+            published_parameters=data.get("published_parameters"),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"architecture config {origin} is invalid: {exc}") from None
@@ -203,6 +236,24 @@ def _check_precision(spec: ModelSpec) -> None:
         )
 
 
+def _load_new_family(spec: ModelSpec, config: ArchConfig, weights_id: str) -> Encoder:
+    """Build a ``text`` or ``jina_clip`` architecture (memory checked first)."""
+    hint = "the shipped config may not match transformers or timm"
+    if config.family == "text":
+        from embedlab.models.encoders.text_arch import build_arch_text
+
+        with loading(spec.name, "architecture", hint):
+            return build_arch_text(
+                spec, config.model, config.text, config.tokenizer, weights_id, SEED
+            )
+    from embedlab.models.encoders.jina_clip_arch import build_arch_jina_clip
+
+    with loading(spec.name, "architecture", hint):
+        return build_arch_jina_clip(
+            spec, config.model, config.image_processor, config.tokenizer, SEED
+        )
+
+
 class ArchSource(SourceDefaults):
     """The ``arch`` model source (random weights: ``speed_only``)."""
 
@@ -239,6 +290,8 @@ class ArchSource(SourceDefaults):
                     config.recipe or "",
                     SEED,
                 )
+        if config.family in ("text", "jina_clip"):
+            return _load_new_family(spec, config, self.fingerprint(spec))
         if config.multi_vector:
             raise ConfigError(
                 f"model {spec.name!r} is a multi-vector (late-interaction) architecture, not a "

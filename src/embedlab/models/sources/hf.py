@@ -7,6 +7,10 @@ original CLIP/open_clip pipelines) and tokenizer; text padding follows the famil
 is :class:`~embedlab.models.encoders.transformers_dual.HFEncoder`. ``trust_remote_code`` is
 passed only when the user set it.
 
+``?revision=SHA|TAG`` (or the revision of the preset with this hub id) pins the Hub revision
+of config, processor, tokenizer and weights (:mod:`embedlab.models.revision`); it is part of
+the fingerprint and recorded by ``describe()``.
+
 Before anything is loaded, the checkpoint's ``config.json`` is read (the folder's, or the hub
 file, cached by huggingface_hub): a ``model_type`` whose transformers model is not such a dual
 encoder (a text model, ColPali, ...) is refused in one line naming what it is, the families this
@@ -22,6 +26,12 @@ native ``ColPaliForRetrieval`` / ``ColQwen2ForRetrieval``), and ``load`` refuses
 as ``load`` returns a dense encoder. The fingerprint is the same function for both forms (the
 embedding cache keys multi-vector entries apart by their form).
 
+Repository code. A ``config.json`` with ``auto_map`` whose ``model_type`` transformers does not
+know is refused without ``--trust-remote-code`` in one line naming the ``auto_map`` classes and
+pointing at the ``remote:`` source (:mod:`embedlab.models.sources.remote_code`), which drives
+such models (Jina-CLIP-v1) the way their card does. (Before, transformers' own refusal surfaced
+as a failure to load "the image processor".) With the flag, ``hf`` loads it as any dual encoder.
+
 Importing this module imports neither torch nor transformers.
 """
 
@@ -33,8 +43,9 @@ from typing import Any
 
 from embedlab.errors import ModelError
 from embedlab.models._loading import loading, require_hub
+from embedlab.models._ref_options import split_revision
 from embedlab.models._torch_utils import move_to_device, require, torch_dtype
-from embedlab.models.base import ModelSpec, SourceDefaults
+from embedlab.models.base import ModelDetails, ModelSpec, SourceDefaults
 from embedlab.models.checkpoint_files import checkpoint_location, read_config, where_hint
 from embedlab.models.encoders.colpali import ColVisionEncoder, load_colpali
 from embedlab.models.encoders.colvision_checkpoint import FAMILIES, late_interaction_family
@@ -43,6 +54,7 @@ from embedlab.models.fingerprint import (
     ref_fingerprint,
 )
 from embedlab.models.registry import MODEL_SOURCES
+from embedlab.models.revision import Pin, resolve_pin
 from embedlab.models.weights_check import (
     DUAL_ENCODER_IGNORABLE_MISSING,
     TRANSFORMERS_WEIGHT_FILES,
@@ -58,18 +70,46 @@ IMAGE_PROCESSOR_BACKEND = "pil"
 SUPPORTED_FAMILIES = "CLIP/MetaCLIP (clip, metaclip_2), SigLIP (siglip), SigLIP 2 (siglip2)"
 
 
+def hf_ref(spec: ModelSpec) -> tuple[str, Pin]:
+    """The hub id or folder of ``spec.ref`` and the revision it loads (``?revision=``, preset)."""
+    base, option = split_revision(spec.ref, spec.name)
+    return base, resolve_pin("hf", base, option, spec.name)
+
+
 def _where(spec: ModelSpec) -> str:
-    return where_hint(spec.ref)
+    return where_hint(hf_ref(spec)[0])
 
 
 def _location(spec: ModelSpec) -> str:
     """What to pass to ``from_pretrained``: the expanded local folder, or the hub id."""
-    return checkpoint_location(spec.ref, spec.name)
+    return checkpoint_location(hf_ref(spec)[0], spec.name)
 
 
 def _read_config(spec: ModelSpec, location: str) -> dict[str, Any]:
     """The checkpoint's ``config.json`` (a local folder's, or the hub file via the HF cache)."""
-    return read_config(location, spec.name)
+    return read_config(location, spec.name, revision=hf_ref(spec)[1].revision)
+
+
+def refuse_repository_code(spec: ModelSpec, config: dict[str, Any], known: Any) -> None:
+    """Refuse, without ``--trust-remote-code``, a config whose ``auto_map`` brings code for a
+    ``model_type`` transformers does not know (``known``: its config mapping names).
+
+    Raises:
+        ModelError: one line: the ``auto_map`` classes, the flag and the ``remote:`` source.
+    """
+    auto_map = config.get("auto_map")
+    model_type = config.get("model_type")
+    if spec.trust_remote_code or not isinstance(auto_map, dict) or model_type in known:
+        return
+    classes = ", ".join(f"{key} → {value}" for key, value in sorted(auto_map.items()))
+    base = hf_ref(spec)[0]
+    what = f"a {model_type!r} checkpoint" if model_type else "a checkpoint without model_type"
+    raise ModelError(
+        f"model {spec.name!r} is {what} whose modelling code ships with the repository "
+        f"(config.json auto_map: {classes}), unknown to transformers; such code runs "
+        f"only by flag: use remote:{base} --trust-remote-code (an image–text model driven as its "
+        "card does, revision pinned and recorded)"
+    )
 
 
 def _is_text_only(config: dict[str, Any]) -> bool:
@@ -89,11 +129,12 @@ def check_architecture(spec: ModelSpec, config: dict[str, Any], transformers: An
             families this source runs, and the source that fits a text model.
     """
     model_type = config.get("model_type")
+    auto = "transformers.models.auto."
+    config_names = importlib.import_module(auto + "configuration_auto").CONFIG_MAPPING_NAMES
+    refuse_repository_code(spec, config, config_names)
     if not isinstance(model_type, str) or "auto_map" in config:
         return
-    auto = "transformers.models.auto."
     model_names = importlib.import_module(auto + "modeling_auto").MODEL_MAPPING_NAMES
-    config_names = importlib.import_module(auto + "configuration_auto").CONFIG_MAPPING_NAMES
     names = model_names.get(model_type)
     class_name = names if isinstance(names, str) else (names[0] if names else None)
     model_class = getattr(transformers, class_name, None) if class_name else None
@@ -107,7 +148,8 @@ def check_architecture(spec: ModelSpec, config: dict[str, Any], transformers: An
         what += f", unknown to transformers {transformers.__version__}"
     advice = "pick an image–text checkpoint"
     if _is_text_only(config):
-        advice = f"for a text model use hf-text:{spec.ref}?pooling=mean|cls|last or st:{spec.ref}"
+        ref = hf_ref(spec)[0]
+        advice = f"for a text model use hf-text:{ref}?pooling=mean|cls|last or st:{ref}"
     raise ModelError(
         f"model {spec.name!r} is {what}, not an image–text dual encoder; hf runs "
         f"{SUPPORTED_FAMILIES} (any model with get_image_features/get_text_features); {advice}"
@@ -122,6 +164,7 @@ def _load_model(spec: ModelSpec, transformers: Any, location: str) -> Any:
             trust_remote_code=spec.trust_remote_code,
             output_loading_info=True,
             ignore_mismatched_sizes=True,  # reported in ``info`` and refused below
+            **hf_ref(spec)[1].kwargs(),
         )
     report = LoadReport.from_transformers(info)
     refuse_partial_load(spec.name, report.without(missing=DUAL_ENCODER_IGNORABLE_MISSING))
@@ -140,12 +183,15 @@ def _load_preprocessing(spec: ModelSpec, transformers: Any, location: str) -> tu
         "tokenizer): save them next to the weights with processor.save_pretrained(folder)"
     )
     remote = spec.trust_remote_code
+    revision = hf_ref(spec)[1].kwargs()
     with loading(spec.name, "image processor", hint):
         image_processor = transformers.AutoImageProcessor.from_pretrained(
-            location, trust_remote_code=remote, **_pil_backend(transformers)
+            location, trust_remote_code=remote, **_pil_backend(transformers), **revision
         )
     with loading(spec.name, "tokenizer", hint):
-        tokenizer = transformers.AutoTokenizer.from_pretrained(location, trust_remote_code=remote)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(
+            location, trust_remote_code=remote, **revision
+        )
     tokenizer.padding_side = "right"  # CLIP and SigLIP were trained right-padded
     return image_processor, tokenizer
 
@@ -167,10 +213,18 @@ class HFSource(SourceDefaults):
     def fingerprint(self, spec: ModelSpec) -> str:
         """Identify the weights without importing torch/transformers.
 
-        A local folder hashes its files' names, sizes and mtimes; a hub id gives the commit of
-        the locally cached ``main`` if present, else the id itself.
+        A local folder hashes its files' names, sizes and mtimes; a hub id gives the pinned
+        revision, else the commit of the locally cached ``main`` if present, else the id itself.
         """
-        return f"hf/v{HF_SOURCE_VERSION}:{ref_fingerprint(spec.ref, spec.name)}"
+        base, pin = hf_ref(spec)
+        return f"hf/v{HF_SOURCE_VERSION}:{ref_fingerprint(base, spec.name, pin.revision)}"
+
+    def describe(self, spec: ModelSpec) -> ModelDetails:
+        """The revision loaded (cheap): pinned by ``?revision=`` or a preset, unpinned, or a
+        local folder."""
+        pin = hf_ref(spec)[1]
+        text = "local folder (files fingerprinted)" if pin.origin == "local" else pin.describe()
+        return {"revision": text}
 
     def load(self, spec: ModelSpec) -> HFEncoder:
         """Check config.json, load image processor, tokenizer and weights; return the encoder.
@@ -184,7 +238,7 @@ class HFSource(SourceDefaults):
         """
         location = _location(spec)
         if not Path(location).exists():
-            require_hub(spec.name, location)
+            require_hub(spec.name, location, revision=hf_ref(spec)[1].revision)
         transformers = require("transformers", purpose=f"loading model {spec.name!r}")
         config = _read_config(spec, location)
         if config.get("model_type") in FAMILIES:
@@ -210,7 +264,8 @@ class HFSource(SourceDefaults):
 
     def late_interaction(self, spec: ModelSpec) -> bool:
         """True for a ColPali / ColQwen2 checkpoint (reads its config.json only)."""
-        return late_interaction_family(spec.ref, spec.name) is not None
+        base, pin = hf_ref(spec)
+        return late_interaction_family(base, spec.name, pin.revision) is not None
 
     def load_tokens(self, spec: ModelSpec) -> ColVisionEncoder:
         """The ColPali / ColQwen2 checkpoint as a multi-vector encoder.
@@ -220,8 +275,10 @@ class HFSource(SourceDefaults):
                 files or weights that do not match the model.
             ConfigError: a precision torch cannot run (int8), or an unusable device.
         """
+        base, pin = hf_ref(spec)
         return load_colpali(
-            spec.ref,
+            base,
+            revision=pin.revision,
             precision=spec.precision,
             device=spec.device,
             batch_size=spec.batch_size,

@@ -39,12 +39,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.models._loading import loading, require_hub
-from embedlab.models._ref_options import PROMPT_OPTIONS, parse_ref
+from embedlab.models._ref_options import PROMPT_OPTIONS, REVISION, parse_ref
 from embedlab.models._torch_utils import move_to_device, require, torch_dtype
 from embedlab.models.base import Encoder, Modality, ModelDetails, ModelSpec, Role, SourceDefaults
 from embedlab.models.matryoshka import MatryoshkaEncoder, warn_untrained
 from embedlab.models.pooling import Pooling, check_pooling, pool
 from embedlab.models.registry import MODEL_SOURCES
+from embedlab.models.revision import option_pin
 from embedlab.models.text_settings import TextSettings, describe, resolve_prompts, settings_digest
 from embedlab.models.text_towers import TextExportPlan, TextTowersMixin, text_only_error
 from embedlab.models.text_weights import load_hint, locate, verify_bundle
@@ -58,7 +59,7 @@ from embedlab.models.weights_check import (
 )
 
 HF_TEXT_SOURCE_VERSION = 1
-HF_TEXT_OPTIONS = frozenset({"pooling", "dim", "max_length", *PROMPT_OPTIONS})
+HF_TEXT_OPTIONS = frozenset({"pooling", "dim", "max_length", REVISION, *PROMPT_OPTIONS})
 _UNSET_MAX_LENGTH = 1_000_000
 
 
@@ -123,7 +124,7 @@ def hf_text_settings(spec: ModelSpec) -> TextSettings:
     options = parse_ref(spec.ref, spec.name, HF_TEXT_OPTIONS)
     return TextSettings(
         source="hf-text",
-        where=locate(options.base, spec.name),
+        where=locate(options.base, spec.name, None, option_pin(options.revision), "hf-text"),
         overrides=options.prompts(),
         dim=options.integer("dim", spec.name),
         max_length=options.integer("max_length", spec.name),
@@ -155,7 +156,8 @@ def load_hf_text(spec: ModelSpec, settings: TextSettings) -> Encoder:
         ConfigError: ``spec.device`` is not usable.
     """
     if settings.where.kind == "hub" and settings.where.hub_id:
-        require_hub(spec.name, settings.where.hub_id, load_hint(settings.where))
+        hint = load_hint(settings.where)
+        require_hub(spec.name, settings.where.hub_id, hint, settings.where.pin.revision)
     transformers = require("transformers", purpose=f"loading model {spec.name!r}")
     verify_bundle(settings.where, spec.name)
     if settings.where.kind in ("path", "bundle") and Path(settings.where.location).is_dir():
@@ -163,9 +165,10 @@ def load_hf_text(spec: ModelSpec, settings: TextSettings) -> Encoder:
         require_weights_file(folder, spec.name, TRANSFORMERS_WEIGHT_FILES)
     hint = load_hint(settings.where)
     remote = spec.trust_remote_code
+    revision = settings.where.revision_kwargs()
     with loading(spec.name, "tokenizer", hint):
         tokenizer = transformers.AutoTokenizer.from_pretrained(
-            settings.where.location, trust_remote_code=remote
+            settings.where.location, trust_remote_code=remote, **revision
         )
     with loading(spec.name, "weights", hint):
         model, info = transformers.AutoModel.from_pretrained(
@@ -174,6 +177,7 @@ def load_hf_text(spec: ModelSpec, settings: TextSettings) -> Encoder:
             trust_remote_code=remote,
             output_loading_info=True,
             ignore_mismatched_sizes=True,  # reported in ``info`` and refused below
+            **revision,
         )
     report = LoadReport.from_transformers(info)
     refuse_partial_load(spec.name, text_model_report(report, model, pooled_from_hidden=True))

@@ -11,7 +11,9 @@ hub id or by ``?recipe=NAME``; the encoder is
 Options: ``recipe=NAME``, ``query_instruction=TEXT`` / ``document_instruction=TEXT`` (override
 the recipe's defaults for every task kind; ``--query-instruction`` / ``--document-instruction``
 write them), ``min_pixels=N`` / ``max_pixels=N`` (image resolution bounds),
-``pixel_budget=N`` (resized pixels per forward pass; default four images at ``max_pixels``).
+``pixel_budget=N`` (resized pixels per forward pass; default four images at ``max_pixels``),
+``revision=SHA|TAG`` (the Hub revision of config, processor and weights; the preset's when
+none is given: :mod:`embedlab.models.revision`; part of the fingerprint, in ``describe()``).
 
 Before loading: the runtime must be torch (export of these models is not supported), the
 family must be one of the above (one line naming them), and the parameters × dtype bytes must
@@ -29,7 +31,7 @@ from typing import Any
 
 from embedlab.errors import ConfigError, ModelError
 from embedlab.models._loading import loading, require_hub
-from embedlab.models._ref_options import RefOptions, parse_ref
+from embedlab.models._ref_options import REVISION, RefOptions, parse_ref
 from embedlab.models._torch_utils import move_to_device, require, torch_dtype
 from embedlab.models.base import ModelDetails, ModelSpec, SourceDefaults
 from embedlab.models.checkpoint_files import read_config
@@ -44,6 +46,7 @@ from embedlab.models.fingerprint import looks_like_path, ref_fingerprint, requir
 from embedlab.models.instructions import Instructions, TaskKind
 from embedlab.models.mllm_recipes import RECIPES, Recipe, recipe_for_hub_id, recipe_named
 from embedlab.models.registry import MODEL_SOURCES
+from embedlab.models.revision import Pin, resolve_pin
 from embedlab.models.weights_check import (
     TRANSFORMERS_WEIGHT_FILES,
     LoadReport,
@@ -68,6 +71,7 @@ OPTIONS = frozenset(
         "min_pixels",
         "max_pixels",
         "pixel_budget",
+        REVISION,
     }
 )
 TORCH_PRECISIONS = ("fp32", "bf16", "fp16")
@@ -78,6 +82,12 @@ IGNORABLE_UNEXPECTED = (r"^lm_head\.",)
 def options(spec: ModelSpec) -> RefOptions:
     """The reference's base and options (unknown options refused)."""
     return parse_ref(spec.ref, spec.name, OPTIONS)
+
+
+def pin_of(spec: ModelSpec) -> Pin:
+    """The revision the model loads (``?revision=``, the preset's, or the branch head)."""
+    parsed = options(spec)
+    return resolve_pin("mllm", parsed.base, parsed.revision, spec.name)
 
 
 def recipe_of(spec: ModelSpec) -> Recipe:
@@ -113,7 +123,7 @@ def _location(spec: ModelSpec, base: str) -> str:
 def read_model_type(spec: ModelSpec, location: str) -> tuple[str, str]:
     """``model_type`` and stored dtype of the checkpoint's config.json; the family must be
     supported."""
-    config = read_config(location, spec.name)
+    config = read_config(location, spec.name, revision=pin_of(spec).revision)
     model_type = str(config.get("model_type", "?"))
     if model_type not in BACKBONES:
         raise ModelError(
@@ -150,10 +160,9 @@ class MLLMSource(SourceDefaults):
 
     def fingerprint(self, spec: ModelSpec) -> str:
         """``mllm/v<version>:<recipe>:<weights>`` (framework-free)."""
-        base = options(spec).base
-        return (
-            f"mllm/v{MLLM_SOURCE_VERSION}:{recipe_of(spec).name}:{ref_fingerprint(base, spec.name)}"
-        )
+        base, revision = options(spec).base, pin_of(spec).revision
+        weights = ref_fingerprint(base, spec.name, revision)
+        return f"mllm/v{MLLM_SOURCE_VERSION}:{recipe_of(spec).name}:{weights}"
 
     def describe(self, spec: ModelSpec) -> ModelDetails | None:
         """The recipe and its settings (cheap)."""
@@ -165,6 +174,7 @@ class MLLMSource(SourceDefaults):
             "min_pixels": recipe.min_pixels,
             "max_pixels": recipe.max_pixels,
             "max_length": recipe.max_length,
+            "revision": pin_of(spec).describe(),
         }
 
     def instructions(self, spec: ModelSpec, kind: TaskKind | None) -> Instructions:
@@ -203,8 +213,9 @@ class MLLMSource(SourceDefaults):
         require_torch_runtime(spec)
         recipe = recipe_of(spec)
         location = _location(spec, options(spec).base)
+        pinned = pin_of(spec).kwargs()
         if not Path(location).exists():
-            require_hub(spec.name, location)
+            require_hub(spec.name, location, revision=pin_of(spec).revision)
         transformers = require("transformers", purpose=f"loading model {spec.name!r}")
         model_type, stored = read_model_type(spec, location)
         if Path(location).is_dir():
@@ -216,9 +227,9 @@ class MLLMSource(SourceDefaults):
             refuse_if_too_big(spec.name, parameters, spec.precision, spec.device, available_bytes())
         hint = "check that the folder holds the checkpoint's processor files and weights"
         with loading(spec.name, "processor", hint):
-            processor = transformers.AutoProcessor.from_pretrained(location)
+            processor = transformers.AutoProcessor.from_pretrained(location, **pinned)
         processor.tokenizer.padding_side = "right"
-        model = _load_backbone(spec, transformers, location, BACKBONES[model_type])
+        model = _load_backbone(spec, transformers, location, BACKBONES[model_type], pinned)
         return MLLMEncoder(
             spec=spec,
             model=model,
@@ -229,13 +240,16 @@ class MLLMSource(SourceDefaults):
         )
 
 
-def _load_backbone(spec: ModelSpec, transformers: Any, location: str, class_name: str) -> Any:
+def _load_backbone(
+    spec: ModelSpec, transformers: Any, location: str, class_name: str, pinned: dict[str, str]
+) -> Any:
     with loading(spec.name, "weights", "check the hub id or the folder's weights"):
         model, info = getattr(transformers, class_name).from_pretrained(
             location,
             dtype=torch_dtype(spec.precision),
             output_loading_info=True,
             ignore_mismatched_sizes=True,  # reported in ``info`` and refused below
+            **pinned,
         )
     report = LoadReport.from_transformers(info)
     refuse_partial_load(spec.name, report.without(unexpected=IGNORABLE_UNEXPECTED))

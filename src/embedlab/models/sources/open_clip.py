@@ -4,7 +4,11 @@ Refs:
 
 - ``<arch>/<pretrained tag>``, e.g. ``open_clip:ViT-B-32/openai``; the tag may also be the path
   of a checkpoint file (``open_clip:ViT-B-32//data/ckpt.pt``);
-- ``hf-hub:<repo>``, e.g. ``open_clip:hf-hub:timm/ViT-B-16-SigLIP``;
+- ``hf-hub:<repo>[?revision=SHA|TAG]``, e.g. ``open_clip:hf-hub:timm/ViT-B-16-SigLIP``; a
+  revision (the option, or the preset's with this hub id: :mod:`embedlab.models.revision`)
+  downloads that revision's files with huggingface_hub and builds from the folder as
+  ``local-dir:`` (open_clip cannot pass a revision itself: :mod:`embedlab.models.hub_files`);
+  it is part of the fingerprint and recorded by ``describe()``;
 - ``local-dir:<folder>``: a folder with ``open_clip_config.json`` and weights (open_clip ≥ 2.31
   reads this schema natively).
 
@@ -29,10 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from embedlab.errors import ModelError
+from embedlab.errors import ConfigError, ModelError
 from embedlab.models._loading import loading, require_hub
+from embedlab.models._ref_options import split_revision
 from embedlab.models._torch_utils import move_to_device, require
-from embedlab.models.base import ModelSpec, SourceDefaults
+from embedlab.models.base import ModelDetails, ModelSpec, SourceDefaults
 from embedlab.models.encoders.open_clip_dual import OpenClipEncoder
 from embedlab.models.fingerprint import (
     files_fingerprint,
@@ -40,7 +45,9 @@ from embedlab.models.fingerprint import (
     local_path,
     require_local_path,
 )
+from embedlab.models.hub_files import pinned_open_clip_folder
 from embedlab.models.registry import MODEL_SOURCES
+from embedlab.models.revision import NO_PIN, Pin, resolve_pin
 from embedlab.models.weights_check import (
     NO_RANDOM_WEIGHTS,
     parse_torch_incompatible,
@@ -63,6 +70,7 @@ class OpenClipRef:
 
     model_name: str
     pretrained: str | None = None
+    pin: Pin = NO_PIN
 
 
 def parse_open_clip_ref(spec: ModelSpec) -> OpenClipRef:
@@ -70,8 +78,14 @@ def parse_open_clip_ref(spec: ModelSpec) -> OpenClipRef:
 
     Raises:
         ModelError: a missing folder or config file, or an ``arch`` without a tag.
+        ConfigError: ``?revision=`` on a reference other than ``hf-hub:``.
     """
-    ref = spec.ref
+    ref, revision = split_revision(spec.ref, spec.name)
+    if revision is not None and not ref.startswith(HF_HUB):
+        raise ConfigError(
+            f"model {spec.name!r}: revision= pins a Hugging Face Hub revision and applies to "
+            "open_clip:hf-hub:REPO only; a local-dir: folder or an ARCH/TAG release has none"
+        )
     if ref.startswith(LOCAL_DIR):
         folder = require_local_path(ref[len(LOCAL_DIR) :], spec.name)
         if not (folder / "open_clip_config.json").is_file():
@@ -81,7 +95,8 @@ def parse_open_clip_ref(spec: ModelSpec) -> OpenClipRef:
             )
         return OpenClipRef(f"{LOCAL_DIR}{folder}")
     if ref.startswith(HF_HUB):
-        return OpenClipRef(ref)
+        pin = resolve_pin("open_clip", ref[len(HF_HUB) :], revision, spec.name)
+        return OpenClipRef(ref, pin=pin)
     arch, _, pretrained = ref.partition("/")
     if not arch or not pretrained:
         raise ModelError(
@@ -156,12 +171,17 @@ class OpenClipSource(SourceDefaults):
             folder = require_local_path(parsed.model_name[len(LOCAL_DIR) :], spec.name)
             identity = files_fingerprint(folder)
         elif parsed.model_name.startswith(HF_HUB):
-            identity = hub_fingerprint(parsed.model_name[len(HF_HUB) :])
+            identity = hub_fingerprint(parsed.model_name[len(HF_HUB) :], parsed.pin.revision)
         else:
             checkpoint = local_path(parsed.pretrained or "")
             tag = files_fingerprint(checkpoint) if checkpoint else f"tag:{parsed.pretrained}"
             identity = f"{parsed.model_name}/{tag}"
         return f"open_clip/v{OPEN_CLIP_SOURCE_VERSION}:{identity}"
+
+    def describe(self, spec: ModelSpec) -> ModelDetails | None:
+        """The revision an ``hf-hub:`` model loads (cheap); None for other references."""
+        parsed = parse_open_clip_ref(spec)
+        return {"revision": parsed.pin.describe()} if parsed.model_name.startswith(HF_HUB) else None
 
     def load(self, spec: ModelSpec) -> OpenClipEncoder:
         """Build model, eval transform and tokenizer with open_clip's factory.
@@ -175,7 +195,12 @@ class OpenClipSource(SourceDefaults):
         if parsed.model_name.startswith(LOCAL_DIR):
             require_open_clip_weights(Path(parsed.model_name[len(LOCAL_DIR) :]), spec.name)
         elif parsed.model_name.startswith(HF_HUB):
-            require_hub(spec.name, parsed.model_name[len(HF_HUB) :])
+            repo_id, revision = parsed.model_name[len(HF_HUB) :], parsed.pin.revision
+            require_hub(spec.name, repo_id, revision=revision)
+            if revision is not None:
+                folder = pinned_open_clip_folder(repo_id, revision, spec.name)
+                require_open_clip_weights(folder, spec.name)
+                parsed = OpenClipRef(f"{LOCAL_DIR}{folder}", pin=parsed.pin)
         open_clip = require("open_clip", purpose=f"loading model {spec.name!r}")
         _check_pretrained(spec, parsed, open_clip)
         hint = "check the ref, your network, or that the weights are in the local cache"

@@ -1,25 +1,27 @@
 """Model source ``preset``: named text-model presets, ``--model preset:<name>[?options]``.
 
-The presets themselves (hub id, loader, prompts, Matryoshka dims) are the facts of
-:mod:`embedlab.models.presets`; this source applies the user's options (``?dim=N``,
-``max_length=N``, ``query_prompt=``, ``document_prompt=``) and loads through the preset's loader,
+The presets themselves (hub id, loader, prompts, Matryoshka dims, pinned revision) are the facts
+of :mod:`embedlab.models.presets`; this source applies the user's options (``?dim=N``,
+``max_length=N``, ``query_prompt=``, ``document_prompt=``, ``revision=``: replaces the preset's
+pinned revision, :mod:`embedlab.models.revision`) and loads through the preset's loader,
 the ``st`` or ``hf-text`` source's (:func:`~embedlab.models.sources.st.load_st`,
 :func:`~embedlab.models.sources.hf_text.load_hf_text`).
 """
 
 from __future__ import annotations
 
-from embedlab.models._ref_options import PROMPT_OPTIONS, parse_ref
+from embedlab.models._ref_options import PROMPT_OPTIONS, REVISION, parse_ref
 from embedlab.models.base import Encoder, ModelDetails, ModelSpec, SourceDefaults
 from embedlab.models.presets import Preset, get_preset
 from embedlab.models.registry import MODEL_SOURCES
+from embedlab.models.revision import option_pin
 from embedlab.models.sources.hf_text import load_hf_text
 from embedlab.models.sources.st import load_st, st_describe
 from embedlab.models.text_settings import TextSettings, settings_digest
 from embedlab.models.text_weights import locate
 
 PRESET_VERSION = 1
-PRESET_OPTIONS = frozenset({"dim", "max_length", *PROMPT_OPTIONS})
+PRESET_OPTIONS = frozenset({"dim", "max_length", REVISION, *PROMPT_OPTIONS})
 
 
 def preset_settings(spec: ModelSpec) -> tuple[Preset, TextSettings]:
@@ -28,7 +30,7 @@ def preset_settings(spec: ModelSpec) -> tuple[Preset, TextSettings]:
     preset = get_preset(options.base)
     settings = TextSettings(
         source=preset.loader,
-        where=locate(preset.hub_id, spec.name),
+        where=locate(preset.hub_id, spec.name, None, option_pin(options.revision), preset.loader),
         overrides=options.prompts(),
         preset=preset.name,
         preset_prompts=dict(preset.prompts),

