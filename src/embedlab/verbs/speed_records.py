@@ -2,10 +2,11 @@
 
 Every ``embedlab speed`` run appends its ``arch:`` whole-call throughput rows to
 ``<cache-dir>/speed-records.jsonl`` (rows flagged unstable are left out), one JSON object per
-line: ``machine`` (CPU model × usable CPUs), ``model``, ``runtime``, ``precision``, ``device``, ``batch_size``, ``modality`` (the
-tower), ``threads``, ``throughput`` (items/s) and ``measured_at``. A later record of the same
-key replaces an earlier one. Architecture-exact random weights run at the real model's speed, so
-these figures estimate how long a suite's encoding takes here before any weight is downloaded.
+line: ``machine`` (CPU model × usable CPUs), ``model``, ``runtime``, ``precision``, ``device``,
+``batch_size``, ``modality`` (the tower), ``threads``, ``throughput`` (items/s) and
+``measured_at``. A later record of the same key replaces an earlier one. Architecture-exact
+random weights run at the real model's speed, so these figures estimate how long a suite's
+encoding takes here before any weight is downloaded.
 """
 
 from __future__ import annotations
