@@ -21,7 +21,7 @@ def test_a_model_that_does_not_fit_in_memory_is_skipped_with_the_estimate(
     plan = build_plan(load_suite("seed-report"), PlanOptions(only="speed"), _absent)
     models = [m for g in plan.speed for m in g.config.models]
     assert "arch:vidore/colpali-v1.3-hf" not in models
-    (colpali,) = [s for s in plan.skipped if s.startswith("colpali-v1.3")]
+    (colpali,) = [s for s in plan.skipped if s.startswith("speed colpali-v1.3")]
     params = suite_speed_plan.PRESETS["colpali-v1.3"].facts.params  # type: ignore[union-attr]
     assert f"needs about {params * 2 * 1.2 / 1e9:.1f} GB in bf16" in colpali
     assert "3.0 GB of RAM available" in colpali

@@ -78,7 +78,7 @@ def _run(plan: SuitePlan) -> None:
     for note in plan.notes:
         typer.echo(note.removeprefix("speed: "), err=True)
     for item in plan.skipped:
-        typer.echo(f"speed: skipped {item}", err=True)
+        typer.echo(f"skipped: {item}", err=True)
     result = run_suite(plan, notify=lambda m: typer.echo(m, err=True))
     for label, log in result.logs.items():
         if len(result.logs) > 1:

@@ -109,3 +109,15 @@ def runtime_info(encoder: AnyEncoder) -> RuntimeInfo:
     torch = sys.modules.get("torch")
     threads = int(torch.get_num_threads()) if torch is not None else None
     return RuntimeInfo(spec.runtime, spec.precision, spec.device, threads, {"mode": "eager"})
+
+
+def runtime_precisions(name: str) -> tuple[str, ...] | None:
+    """The precisions runtime ``name`` runs (its module's ``SUPPORTED``), None when it does not
+    restrict them here (it then refuses per model when loading)."""
+    import importlib
+
+    if name not in RUNTIMES.names():
+        return None
+    module = importlib.import_module(RUNTIMES.get(name).__module__)
+    supported = getattr(module, "SUPPORTED", None)
+    return tuple(supported) if supported is not None else None

@@ -98,9 +98,13 @@ def build_plan(
     out = options.out or suite.out or Path("runs") / suite.name
     cache_dir = options.cache_dir or default_cache_dir()
     data_dir = options.data_dir or suite.data_dir
-    quality = () if options.only == "speed" else _quality(suite, options, out, cache_dir, data_dir)
     notes: list[str] = []
     skipped: list[str] = []
+    quality = (
+        ()
+        if options.only == "speed"
+        else _quality(suite, options, out, cache_dir, data_dir, skipped)
+    )
     speed: tuple[SpeedGroup, ...] = ()
     if options.only != "quality" and suite.speed.enabled:
         device = options.device or suite.quality.device
@@ -115,7 +119,12 @@ def build_plan(
 
 
 def _quality(
-    suite: Suite, options: PlanOptions, out: Path, cache_dir: Path, data_dir: Path | None
+    suite: Suite,
+    options: PlanOptions,
+    out: Path,
+    cache_dir: Path,
+    data_dir: Path | None,
+    skipped: list[str],
 ) -> tuple[QualityGroup, ...]:
     if not suite.tasks:
         return ()
@@ -134,7 +143,7 @@ def _quality(
         folder = dataset_folder(task.name, data_dir)
         task_key = (tuple(task.protocols), params, tuple(m.model for m in models), folder)
         for model in models:
-            for runtime, precision in _combos(suite, model):
+            for runtime, precision in _combos(suite, model, skipped):
                 key = (*task_key, runtime, precision, model.trust_remote_code, model.batch_size)
                 members, tasks, _ = groups.setdefault(key, ([], [], (runtime, precision or "")))
                 if model not in members:
@@ -154,10 +163,28 @@ def _quality(
     return tuple(out_groups)
 
 
-def _combos(suite: Suite, model: SuiteModel) -> list[tuple[str, str | None]]:
+def _combos(
+    suite: Suite, model: SuiteModel, skipped: list[str]
+) -> list[tuple[str, str | None]]:
+    """The model's (runtime, precision) quality cases; one the runtime does not run is left
+    out with its reason in ``skipped`` (said once per combination)."""
+    from embedlab.runtimes.base import runtime_precisions
+
     runtimes = [model.runtime] if model.runtime else suite.quality.runtimes
     precisions = [model.precision] if model.precision else suite.quality.precisions
-    return list(dict.fromkeys((r, p) for r in runtimes for p in precisions))
+    kept: list[tuple[str, str | None]] = []
+    for runtime, precision in dict.fromkeys((r, p) for r in runtimes for p in precisions):
+        supported = runtime_precisions(runtime)
+        if precision and supported is not None and precision not in supported:
+            reason = (
+                f"quality {runtime} {precision}: not run by --runtime {runtime} "
+                f"(supported: {', '.join(supported)})"
+            )
+            if reason not in skipped:
+                skipped.append(reason)
+            continue
+        kept.append((runtime, precision))
+    return kept
 
 
 def _label(

@@ -148,7 +148,7 @@ def _finish(plan: SuitePlan, log: RunLog | None, earlier: RunLog | None) -> RunL
         "suite": suite,
         "suite_speed": {**previous, **{g.label: settings_of(g.config) for g in plan.speed}},
     }
-    extra = [*plan.notes, *(f"speed: skipped {s}" for s in plan.skipped)]
+    extra = [*plan.notes, *(f"skipped: {s}" for s in plan.skipped)]
     notes = [*[n for n in log.notes if n not in extra], *extra]
     final = log.model_copy(update={"config": config, "notes": notes})
     write_runlog(plan.out, final)

@@ -100,14 +100,16 @@ def speed_groups(
         if not present(name):
             twin = arch_twin(name)
             if twin is None:
-                skipped.append(f"{name}: weights not here and no arch: config to time instead")
+                skipped.append(
+                    f"speed {name}: weights not here and no arch: config to time instead"
+                )
                 continue
             timed = twin
             notes.append(f"speed: {name} timed as {twin} (architecture-exact random weights; "
                          "the real weights are not in the local cache)")  # fmt: skip
         problem = memory_problem(name, max(precisions, key=lambda p: _BYTES.get(p, 4)), available)
         if problem is not None:
-            skipped.append(f"{name}: skipped: {problem}")
+            skipped.append(f"speed {name}: {problem}")
             continue
         sizes = model.speed_batch_sizes or ([model.batch_size] if model.batch_size else None)
         modalities = _modalities(name, list(settings.modalities))
