@@ -97,7 +97,8 @@ def _data_lines(plan: SuitePlan) -> list[str]:
         need = DATASETS.get(task)
         size = need.size if need is not None else "size unknown"
         here = "present" if dataset_present(task, folder, plan.cache_dir) else "not here"
-        where = folder or ("generated offline" if task in GENERATED else "Hub copy in the cache")
+        hub = "read from the Hub into the cache on first use"
+        where = folder or ("generated offline" if task in GENERATED else hub)
         lines.append(f"  {task:<16} {here:<8} {size}; {where}")
     return lines
 
