@@ -203,3 +203,18 @@ def main() -> None:
         )
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def console_main() -> None:
+    """The ``embedlab`` console script: :func:`main`, then a fast exit when it is safe
+    (:mod:`embedlab.cli._exit`)."""
+    from embedlab.cli._exit import finish
+
+    try:
+        main()
+    except SystemExit as done:
+        code = done.code
+        if isinstance(code, str):  # sys.exit("message"): print it as the interpreter would
+            print(code, file=sys.stderr)
+        finish(code if isinstance(code, int) else (0 if code is None else 1))
+    finish(0)
