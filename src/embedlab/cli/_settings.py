@@ -57,3 +57,16 @@ def _wording(error: ErrorDetails) -> str:
         return f" {words[0]} {ctx[words[1]]}"
     message = str(error["msg"]).removeprefix("Value error, ")
     return ": " + message[:1].lower() + message[1:]
+
+
+def task_param_pairs(items: list[str]) -> dict[str, str]:
+    """``["a=1", "b=x"]`` → ``{"a": "1", "b": "x"}``; anything else names the bad item."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(
+                f"-T {item!r}: write a task parameter as NAME=VALUE, e.g. -T split=val"
+            )
+        out[name.strip()] = value
+    return out

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from embedlab.cli.run_output import say_written, shown_warnings
 from embedlab.errors import ConfigError
 
 ModelOpt = Annotated[
@@ -300,7 +298,7 @@ def run_command(
         )
     if out is None:
         raise ConfigError("--out is required: the folder that receives results.json")
-    from embedlab.cli._settings import build_config
+    from embedlab.cli._settings import build_config, task_param_pairs
     from embedlab.config.run import RunConfig
     from embedlab.report.terminal import render_run
     from embedlab.runtimes.endpoint import endpoint_runtime
@@ -332,7 +330,7 @@ def run_command(
         "document_instruction": document_instruction,
         "classnames": classnames,
         "templates": templates,
-        "task_params": _pairs(task_param or []),
+        "task_params": task_param_pairs(task_param or []),
         "muvera": muvera,
         "rerank": rerank,
         "candidates": candidates,
@@ -348,54 +346,8 @@ def run_command(
     if cache_dir is not None:
         settings["cache_dir"] = cache_dir
     config = build_config(RunConfig, settings)
-    with _shown_warnings() as shown:
+    with shown_warnings() as shown:
         log = run(config, notify=lambda message: typer.echo(message, err=True))
     typer.echo(render_run(log, shown=shown))
     typer.echo("")
-    _say_written(out)
-
-
-@contextmanager
-def _shown_warnings() -> Iterator[list[str]]:
-    """Collect the text of every warning printed meanwhile (so notes do not repeat them)."""
-    shown: list[str] = []
-    original = warnings.showwarning
-
-    def show(message: Warning | str, *args: Any, **kwargs: Any) -> None:
-        shown.append(str(message))
-        original(message, *args, **kwargs)
-
-    warnings.showwarning = show
-    try:
-        yield shown
-    finally:
-        warnings.showwarning = original
-
-
-def _pairs(items: list[str]) -> dict[str, str]:
-    """``["a=1", "b=x"]`` → ``{"a": "1", "b": "x"}``; anything else names the bad item."""
-    out: dict[str, str] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise ConfigError(
-                f"-T {item!r}: write a task parameter as NAME=VALUE, e.g. -T split=val"
-            )
-        out[name.strip()] = value
-    return out
-
-
-def _say_written(out: Path) -> None:
-    """Write the run's report and say which files the run folder now holds."""
-    from embedlab.errors import EmbedlabError
-    from embedlab.verbs.report import write_report
-
-    typer.echo(f"wrote {out / 'results.json'} (config, environment, every metric row with its CI)")
-    typer.echo(f"      {out / 'results.csv'} (the metric rows), {out / 'outcomes'}/ (per-query)")
-    try:
-        html, markdown = write_report([out], out)
-    except EmbedlabError as exc:  # the results are published; the report is a view of them
-        typer.echo(f"warning: report not written: {exc}; try: embedlab report {out}", err=True)
-        return
-    typer.echo(f"      {html} (report: tables, plots, selection guide; open in a browser)")
-    typer.echo(f"      {markdown} (the report's tables as Markdown)")
+    say_written(out)

@@ -130,12 +130,12 @@ def _metrics(result: SuiteResult) -> list[MetricRow] | None:
 
 
 def _report(plan: SuitePlan) -> None:
-    from embedlab.cli.run import _say_written
+    from embedlab.cli.run_output import say_written
     from embedlab.errors import EmbedlabError
     from embedlab.verbs.report import ReportOptions, write_report
 
     if len(plan.quality) == 1 and plan.quality[0].config.out == plan.out:
-        _say_written(plan.out)
+        say_written(plan.out)
         return
     folders = [g.config.out for g in plan.quality if (g.config.out / "results.json").is_file()]
     if (plan.out / "results.json").is_file():

@@ -6,17 +6,19 @@ Shared by the dense fill (:mod:`embedlab.embedding.provider`) and the multi-vect
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.embedding.image_feed import ImageFeed
 from embedlab.errors import EmbedlabError, ModelError, ResultsError
+from embedlab.models._torch_utils import parameter_count
 from embedlab.models.base import ModelSpec
 from embedlab.results.embedding_cache import ShardFault
 from embedlab.results.schema import EncodeTiming
@@ -96,6 +98,21 @@ def load_for_recompute(load: Callable[[], object], faults: list[ShardFault]) -> 
             f"the model does not load ({exc}); delete {bad.path} and re-run once the model "
             "loads"
         ) from None
+
+
+Model = TypeVar("Model")
+
+
+def timed_load(load: Callable[[], Model], model_info: dict[str, Any]) -> tuple[Model, float]:
+    """``(model, seconds spent loading it)``; its parameter count, when it has one, is recorded
+    in ``model_info["parameters"]`` (the dense provider and the token fill load alike)."""
+    started = time.perf_counter()
+    model = load()
+    seconds = time.perf_counter() - started
+    count = parameter_count(model)
+    if count is not None:
+        model_info["parameters"] = count
+    return model, seconds
 
 
 def encode_timing(

@@ -37,6 +37,7 @@ from embedlab.embedding.batches import (
     load_for_recompute,
     prefetched,
     progress_bar,
+    timed_load,
 )
 from embedlab.embedding.cache_identity import cache_parts, image_items, text_items
 from embedlab.embedding.corpus import ShardedCorpus
@@ -45,7 +46,6 @@ from embedlab.embedding.executors.local import LocalExecutor
 from embedlab.embedding.image_feed import ImageFeed
 from embedlab.embedding.task_embedder import TaskEmbedder
 from embedlab.embedding.token_fill import TokenFill, not_dense, not_multivector
-from embedlab.models._torch_utils import parameter_count
 from embedlab.models.base import Encoder, ModelSpec, Role
 from embedlab.models.instructions import (
     InstructedEncoder,
@@ -125,12 +125,11 @@ class EmbeddingProvider:
     def encoder(self) -> Encoder:
         """The loaded model (loaded on first use only)."""
         if self._encoder is None:
-            started = time.perf_counter()
-            self._encoder = load_encoder(self.spec, self._options())
-            self.load_seconds += time.perf_counter() - started
-            count = parameter_count(self._encoder)
-            if count is not None:
-                self.model_info["parameters"] = count
+            encoder, seconds = timed_load(
+                lambda: load_encoder(self.spec, self._options()), self.model_info
+            )
+            self._encoder = encoder
+            self.load_seconds += seconds
         return self._encoder
 
     @property
@@ -370,17 +369,9 @@ class EmbeddingProvider:
                     entry.write_shard(shard, vectors)
                     arrays[shard] = np.ascontiguousarray(vectors, dtype=np.float32)
         seconds = time.perf_counter() - start
-        self.timings.append(
-            encode_timing(
-                self.spec,
-                dataset,
-                modality,
-                len(ids),
-                n_computed,
-                seconds,
-                self.load_seconds - loaded_before,
-            )
-        )
+        load = self.load_seconds - loaded_before
+        timing = encode_timing(self.spec, dataset, modality, len(ids), n_computed, seconds, load)
+        self.timings.append(timing)
         vectors = np.concatenate([arrays[s] for s in range(entry.n_shards)], axis=0)
         self.model_info["embedding_dim"] = int(vectors.shape[1])
         return vectors

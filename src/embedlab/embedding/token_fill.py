@@ -33,9 +33,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embedlab.core.multivector import MultiVectors
-from embedlab.embedding.batches import encode_timing, load_for_recompute
+from embedlab.embedding.batches import encode_timing, load_for_recompute, timed_load
 from embedlab.errors import ConfigError, ModelError
-from embedlab.models._torch_utils import parameter_count
 from embedlab.models.base import ModelSpec, Role
 from embedlab.results.embedding_cache import verified_shards
 from embedlab.results.multivector_cache import (
@@ -90,12 +89,11 @@ class TokenFill:
     def encoder(self) -> MultiVectorEncoder:
         """The loaded multi-vector model (loaded on first use only)."""
         if self._encoder is None:
-            started = time.perf_counter()
-            self._encoder = load_token_encoder(self.spec, self.options)
-            self.load_seconds += time.perf_counter() - started
-            count = parameter_count(self._encoder)
-            if count is not None:
-                self.model_info["parameters"] = count
+            encoder, seconds = timed_load(
+                lambda: load_token_encoder(self.spec, self.options), self.model_info
+            )
+            self._encoder = encoder
+            self.load_seconds += seconds
         return self._encoder
 
     def entry(self, parts: dict[str, str], n_items: int) -> RaggedEmbeddings:
@@ -129,17 +127,9 @@ class TokenFill:
                     entry.write_shard(shard, tokens)
                     stored[shard] = tokens
         seconds = time.perf_counter() - start
-        self.timings.append(
-            encode_timing(
-                self.spec,
-                dataset,
-                modality,
-                len(ids),
-                n_computed,
-                seconds,
-                self.load_seconds - loaded_before,
-            )
-        )
+        load = self.load_seconds - loaded_before
+        timing = encode_timing(self.spec, dataset, modality, len(ids), n_computed, seconds, load)
+        self.timings.append(timing)
         result = concatenate([stored[s] for s in range(entry.n_shards)], entry.root)
         self.record(modality, result)
         return result

@@ -11,18 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from embedlab.report.speed import format_number
+from embedlab.report.speed import format_number, pipe_table
 from embedlab.results.schema import IndexRow, RunLog
 
 DASH = "–"
 COSTS = ("build_time", "bytes_per_vector", "latency_p50", "latency_p99", "qps_batched", "peak_rss")
 HEAD = ("build s", "B/vector", "p50 ms", "p99 ms", "batched q/s", "RSS MiB")
-
-
-def _lines(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cells) + " |" for cells in body]
-    return "\n".join(lines)
 
 
 def metric_name(row: IndexRow) -> str:
@@ -71,7 +65,7 @@ def problem_table(rows: Sequence[IndexRow]) -> str:
         cells += [format_number(100 * metrics[m].value) if m in metrics else DASH for m in recall]
         cells += [format_number(metrics[m].value) if m in metrics else DASH for m in COSTS]
         body.append([*cells, _verdict(metrics)])
-    return _lines(header, body)
+    return pipe_table(header, body)
 
 
 def fit_lines(rows: Sequence[IndexRow]) -> list[str]:

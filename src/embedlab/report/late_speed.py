@@ -16,24 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from embedlab.report.speed import DASH, format_number, format_spread
+from embedlab.report.speed import (
+    DASH,
+    format_number,
+    format_spread,
+    pipe_table,
+    threads_text,
+)
 from embedlab.results.schema import SpeedRow
 
 MAXSIM = "maxsim"
 
 
-def _lines(header: list[str], body: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cells) + " |" for cells in body]
-    return "\n".join(lines)
-
-
-def _threads(row: SpeedRow) -> str:
-    return DASH if row.threads is None else str(row.threads)
-
-
 def _system(row: SpeedRow) -> tuple[str, str, str, str]:
-    return (row.model, row.runtime, row.precision, _threads(row))
+    return (row.model, row.runtime, row.precision, threads_text(row))
 
 
 def _dims(rows: Sequence[SpeedRow]) -> dict[str, int]:
@@ -59,7 +55,7 @@ def tokens_table(rows: Sequence[SpeedRow]) -> str:
         size = DASH if dim is None else format_number(tokens * dim * 4)
         cells = [*_system(r), str(r.batch_size), r.modality, format_number(tokens)]
         body.append([*cells, format_number(r.value), format_number(r.value * tokens), size])
-    return _lines(header, body)
+    return pipe_table(header, body)
 
 
 def maxsim_table(rows: Sequence[SpeedRow]) -> str:
@@ -89,4 +85,4 @@ def maxsim_table(rows: Sequence[SpeedRow]) -> str:
             str(info.get("dim", DASH)), rate, format_number(p50.value if p50 else None),
             format_number(p99.value if p99 else None), gflops, verdict,
         ])  # fmt: skip
-    return _lines(header, body)
+    return pipe_table(header, body)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from embedlab.report.speed import DASH, _lines, format_cosine, format_number
+from embedlab.report.speed import DASH, format_cosine, format_number, pipe_table
 from embedlab.results.schema import SpeedRow
 
 
@@ -49,7 +49,7 @@ def load_table(rows: Sequence[SpeedRow]) -> str:
                      value("latency_p99"), f"{100 * first.value:.1f}%", value("client_cpu"),
                      value("server_cpu"), format_number(machine.get("other_cores")),
                      format_number(machine.get("load_avg_1m")), verdict])  # fmt: skip
-    lines = [_lines(header, body)]
+    lines = [pipe_table(header, body)]
     lines += [f"- {reason}" for reason in reasons]
     parity = [r for r in rows if r.metric == "parity_cosine_min" and r.device == "remote"]
     lines += [f"parity with local torch fp32 ({r.model}, {r.runtime}): min cosine "

@@ -54,18 +54,20 @@ def format_number(value: float | None) -> str:
     return f"{value:.2f}"
 
 
-def _lines(header: list[str], body: list[list[str]]) -> str:
+def pipe_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    """A plain Markdown pipe table (terminal output: no titles, notes or CIs)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cells) + " |" for cells in body]
     return "\n".join(lines)
 
 
-def _threads(row: SpeedRow) -> str:
+def threads_text(row: SpeedRow) -> str:
+    """The row's thread count, or a dash when not recorded."""
     return DASH if row.threads is None else str(row.threads)
 
 
 def _case(row: SpeedRow) -> Case:
-    return (row.model, row.runtime, row.precision, _threads(row), row.batch_size, row.modality)
+    return (row.model, row.runtime, row.precision, threads_text(row), row.batch_size, row.modality)
 
 
 def _index(rows: Sequence[SpeedRow]) -> dict[tuple[Any, ...], float]:
@@ -131,7 +133,7 @@ def speed_table(rows: Sequence[SpeedRow]) -> str:
         cells.append(format_number(max(known)) if known else DASH)
         cells.append("unstable" if key in verdicts else "ok" if key in judged else DASH)
         body.append(cells)
-    parts = [_lines(header, body)]
+    parts = [pipe_table(header, body)]
     if spreads:
         parts.append(REPEATS_FOOTNOTE)
     if verdicts:
@@ -182,7 +184,7 @@ def spread_comparisons(rows: Sequence[SpeedRow]) -> list[str]:
 
 
 def _system(row: SpeedRow) -> str:
-    return f"{row.runtime} {row.precision} ({_threads(row)} threads)"
+    return f"{row.runtime} {row.precision} ({threads_text(row)} threads)"
 
 
 def machine_table(rows: Sequence[SpeedRow]) -> str:
@@ -207,9 +209,9 @@ def machine_table(rows: Sequence[SpeedRow]) -> str:
         clock = f"{m.get('governor') or DASH} @ {format_number(m.get('cpu_mhz'))}"
         threads = m.get("threads") or {}
         settings = ", ".join(f"{k}={v}" for k, v in threads.items()) or DASH
-        cells = [r.model, r.runtime, r.precision, _threads(r), str(r.batch_size), r.modality]
+        cells = [r.model, r.runtime, r.precision, threads_text(r), str(r.batch_size), r.modality]
         body.append([*cells, other, format_number(m.get("load_avg_1m")), cpus, clock, settings])
-    return _lines(header, body)
+    return pipe_table(header, body)
 
 
 def split_table(rows: Sequence[SpeedRow]) -> str:
@@ -232,7 +234,7 @@ def split_table(rows: Sequence[SpeedRow]) -> str:
         share = f"{100 * prep / (prep + model):.0f}%" if prep is not None and model else DASH
         cells = [*case[:4], str(case[4]), case[5], format_number(prep), format_number(model)]
         body.append([*cells, share])
-    return _lines(header, body)
+    return pipe_table(header, body)
 
 
 def format_cosine(value: float | None) -> str:
@@ -260,4 +262,4 @@ def cold_start_table(rows: Sequence[SpeedRow]) -> str:
             key = (*system, modality, "parity_cosine_min", "output")
             cells.append(format_cosine(values.get(key)))
         body.append(cells)
-    return _lines(header, body)
+    return pipe_table(header, body)
