@@ -62,6 +62,35 @@ def index_command(
     latency_queries: Annotated[
         int, typer.Option(help="Single-query searches timed per configuration.")
     ] = 200,
+    corpus_memory_mb: Annotated[
+        float | None,
+        typer.Option(
+            metavar="MB",
+            help="BEIR exact search: search a corpus whose embeddings exceed MB shard by shard "
+            "from the embedding cache (same results; default: the run's setting).",
+        ),
+    ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(
+            metavar="local|ray",
+            help="Where BEIR's exact search runs: local (this process) or ray (one Ray task per "
+            "corpus shard; same results).",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="--executor ray: the cluster, ray://HEAD:10001 or HEAD:6379 or auto "
+            "(default: start Ray on this machine); it must see the run's cache folder.",
+        ),
+    ] = None,
+    ray_cpus_per_task: Annotated[
+        float | None,
+        typer.Option(
+            help="--executor ray: CPUs reserved per search task, may be fractional (default 0.5)."
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Search RUN's queries through index configurations, from its cached embeddings.
@@ -85,6 +114,10 @@ def index_command(
         "threads": threads,
         "latency_queries": latency_queries,
         "progress": progress,
+        "corpus_memory_mb": corpus_memory_mb,
+        "executor": executor,
+        "ray_address": ray_address,
+        "ray_cpus_per_task": ray_cpus_per_task,
     }
     if k:
         settings["ks"] = k

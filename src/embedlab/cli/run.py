@@ -185,7 +185,8 @@ def run_command(
         str,
         typer.Option(
             help="What computes missing embeddings: local (this process) or ray (a Ray actor "
-            "pool; the same cache, so either executor can finish a run).",
+            "pool; the same cache, so either executor can finish a run; BEIR's exact search "
+            "then runs as Ray tasks too, same results).",
         ),
     ] = "local",
     ray_address: Annotated[

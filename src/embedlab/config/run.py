@@ -26,6 +26,15 @@ def default_precision(device: str) -> str:
     return "bf16" if device.startswith("cuda") else "fp32"
 
 
+def ray_flag_needs_ray(value: Any, info: ValidationInfo, subject: str) -> Any:
+    """A pydantic check: a ``--ray-*`` setting only with ``--executor ray`` (else it would be
+    ignored); ``subject`` names what is configured (``run``, ``study``)."""
+    executor = info.data.get("executor", "local")
+    if value is not None and executor != "ray":
+        raise ValueError(f"applies only with --executor ray (this {subject} uses {executor})")
+    return value
+
+
 class RunConfig(BaseModel):
     """Settings of one run (see ``embedlab run --help`` for each flag)."""
 
@@ -75,8 +84,9 @@ class RunConfig(BaseModel):
     seed: int = 0
     progress: bool = True
     #: What computes missing embeddings: ``local`` (this process) or ``ray`` (a Ray actor pool;
-    #: the ``ray_*`` settings below, None = the executor's default). Either writes the same
-    #: cache, so neither is part of the results' identity.
+    #: the ``ray_*`` settings below, None = the executor's default; BEIR's exact top-k then
+    #: runs as Ray tasks too). Either writes the same cache and the same lists, so neither is
+    #: part of the results' identity.
     executor: str = "local"
     ray_address: str | None = None
     ray_actors: int | None = Field(default=None, ge=1)
@@ -125,11 +135,7 @@ class RunConfig(BaseModel):
     @field_validator("ray_address", "ray_actors", "ray_cpus_per_actor", "ray_gpus_per_actor")
     @classmethod
     def _ray_settings_need_ray(cls, value: Any, info: ValidationInfo) -> Any:
-        """``--ray-*`` flags only with ``--executor ray`` (else they would be ignored)."""
-        executor = info.data.get("executor", "local")
-        if value is not None and executor != "ray":
-            raise ValueError(f"applies only with --executor ray (this run uses {executor})")
-        return value
+        return ray_flag_needs_ray(value, info, "run")
 
     @field_validator("fast_decode")
     @classmethod

@@ -27,7 +27,8 @@ time (the provider: from its cache entry, after computing any missing shard), wi
 ``nbytes``. A task with a memory budget (``TaskContext.corpus_memory_mb``) asks for it, holds
 the corpus when it fits and otherwise searches it shard by shard
 (:func:`~embedlab.scoring.sharded_topk.sharded_topk`: exactly the in-memory top-k, same tie
-rule). Tasks never open the cache themselves.
+rule). Tasks never open the cache themselves; a search by Ray tasks hands the corpus's
+``ShardedCorpus.entry`` shards to the tasks, which read and verify them where they run.
 """
 
 from __future__ import annotations

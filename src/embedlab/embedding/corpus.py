@@ -7,6 +7,11 @@ the verified shards of its cache entry, so only one shard is in memory at a time
 4 * N * D`` is what the whole array would take, for a task deciding whether to hold it
 (:meth:`ShardedCorpus.array`) or to search it shard by shard
 (:func:`embedlab.scoring.sharded_topk.sharded_topk`).
+
+``entry`` is the cache entry the shards come from (None for an in-memory corpus): a search
+that runs where the cache is visible (Ray tasks on a shared file system,
+:class:`embedlab.scoring.ray_topk.CacheShard`) reads and verifies the same shards itself instead
+of receiving them from this process. It is only ever a complete entry.
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ Shards = Iterator[tuple[int, NDArray[np.float32]]]
 
 @dataclass(frozen=True)
 class ShardedCorpus:
-    """``n_items`` rows of ``dim`` float32 values, read by ``read`` as ``(offset, rows)``."""
+    """``n_items`` rows of ``dim`` float32 values, read by ``read`` as ``(offset, rows)``;
+    ``entry``: the complete cache entry holding them, if any."""
 
     n_items: int
     dim: int
     read: Callable[[], Shards]
+    entry: ShardedEmbeddings | None = None
 
     @property
     def nbytes(self) -> int:
@@ -72,4 +79,4 @@ class ShardedCorpus:
             for shard in range(entry.n_shards):
                 yield entry.shard_range(shard)[0], entry.read_shard(shard)
 
-        return cls(entry.n_items, dim, read)
+        return cls(entry.n_items, dim, read, entry)

@@ -3,7 +3,10 @@
 Each task computes :func:`~embedlab.scoring.sharded_topk.shard_topk` of one shard: a
 :class:`CacheShard` of an embedding cache entry is read and verified **by the task** (the cache
 folder must be visible to every node: a shared or synced file system); an in-memory ``(offset,
-rows)`` shard is shipped to it. The queries go to Ray's object store once. At most
+rows)`` shard is shipped to it. ``transform`` (row-wise, e.g. Matryoshka truncation; None: the
+rows as stored) is shipped with each task and applied to its shard's rows there, so a truncated
+search reads full-width cache shards and truncates them where they are read; the caller gives
+the queries already transformed. The queries go to Ray's object store once. At most
 ``max_in_flight`` tasks run or wait at a time, so the driver holds only the queries, the
 ``(Q, k)`` lists of finished tasks and the running merge
 (:class:`~embedlab.scoring.sharded_topk.MergedTopK`); the order of arrival does not matter, so
@@ -13,7 +16,7 @@ the result is the same as :func:`~embedlab.scoring.sharded_topk.sharded_topk` an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +40,8 @@ class CacheShard:
 
 #: A shard: ``(offset, rows)`` in memory, or a :class:`CacheShard`.
 Shard = tuple[int, ArrayLike] | CacheShard
+#: A row-wise map of a shard's ``(n, D)`` rows to ``(n, D')`` rows.
+RowTransform = Callable[[NDArray[np.float32]], NDArray[np.float32]]
 
 
 def _task(
@@ -45,6 +50,7 @@ def _task(
     k: int,
     tiebreak: NDArray[np.int64],
     chunk_mb: float,
+    transform: RowTransform | None = None,
 ) -> TopK:
     """One shard's top-k with global row numbers (runs in a Ray worker)."""
     if isinstance(source, CacheShard):
@@ -52,6 +58,8 @@ def _task(
         rows = source.entry.read_shard(source.shard)
     else:
         offset, rows = source[0], np.asarray(source[1], dtype=np.float32)
+    if transform is not None:
+        rows = np.asarray(transform(rows), dtype=np.float32)
     return shard_topk(queries, rows, offset, k, tiebreak[offset : offset + len(rows)], chunk_mb)
 
 
@@ -65,6 +73,7 @@ def ray_sharded_topk(
     address: str | None = None,
     cpus_per_task: float = 0.5,
     max_in_flight: int = 8,
+    transform: RowTransform | None = None,
 ) -> TopK:
     """Top-``k`` of the corpus ``shards`` (module docstring); equal to ``sharded_topk``.
 
@@ -92,7 +101,7 @@ def ray_sharded_topk(
     for source in shards:
         if len(pending) >= max_in_flight:
             pending = _merge_one(ray, pending, merged)
-        pending.append(remote.remote(q_ref, source, int(k), tb_ref, chunk_mb))
+        pending.append(remote.remote(q_ref, source, int(k), tb_ref, chunk_mb, transform))
     while pending:
         pending = _merge_one(ray, pending, merged)
     return merged.result()

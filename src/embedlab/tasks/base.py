@@ -28,6 +28,7 @@ from embedlab.embedding.contract import Embedder
 from embedlab.models.instructions import TaskKind
 from embedlab.results.outcomes import Outcomes
 from embedlab.results.schema import DatasetInfo
+from embedlab.scoring.search_executor import LOCAL, SearchExecutor
 
 __all__ = [
     "TASKS",
@@ -70,6 +71,8 @@ class TaskContext:
         corpus_memory_mb: ``--corpus-memory-mb``: a BEIR corpus larger than this is searched
             shard by shard from the embedding cache (:mod:`embedlab.tasks.corpus_search`;
             same results); None: always held in memory.
+        search: where exact corpus top-k runs (:mod:`embedlab.scoring.search_executor`):
+            in this process (default), or as Ray tasks (``--executor ray``; same results).
     """
 
     embed: Embedder
@@ -78,6 +81,7 @@ class TaskContext:
     rerank: Embedder | None = None
     candidates: int = 100
     corpus_memory_mb: float | None = None
+    search: SearchExecutor = LOCAL
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
 Queries are the evaluated queries (role ``query``), the corpus every document (role
 ``document``). Exact columns repeat :meth:`BeirTask.run`: one exact top-k
 (:func:`~embedlab.tasks.corpus_search.corpus_topk`: in memory, or shard by shard from the cache
-beyond the run's ``--corpus-memory-mb``) of depth ``100 (+1 with q2d-ignore-identical-ids)`` with
-trec_eval's tie order, then the protocol's ranking and
-:func:`~embedlab.tasks.beir.metric_set`. An index's top-k list is first put in the same order
-(score descending, then document id descending; missing items last) and scored the same way;
-nDCG@10, Recall@100 and MRR@10 are all determined by a top-100 list. A late-interaction
-(multi-vector) model is refused in one line (indexes hold one vector per item).
+beyond the run's ``--corpus-memory-mb``; as Ray tasks with ``TaskContext.search`` of kind
+``ray``) of depth ``100 (+1 with q2d-ignore-identical-ids)`` with trec_eval's tie order, then
+the protocol's ranking and :func:`~embedlab.tasks.beir.metric_set`. An index's top-k list is
+first put in the same order (score descending, then document id descending; missing items last)
+and scored the same way; nDCG@10, Recall@100 and MRR@10 are all determined by a top-100 list.
+A late-interaction (multi-vector) model is refused in one line (indexes hold one vector per
+item).
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from numpy.typing import NDArray
 
 from embedlab.data.beir import BeirDataset
 from embedlab.data.registry import DatasetRequest, load_dataset
-from embedlab.scoring.dense_topk import dense_topk, descending_id_order
+from embedlab.scoring.dense_topk import descending_id_order
 from embedlab.tasks._beir_eval import DEPTH, evaluated_queries, protocol_rankings
 from embedlab.tasks._late import refuse_late
 from embedlab.tasks.base import TaskContext
-from embedlab.tasks.corpus_search import corpus_topk, fits_memory
+from embedlab.tasks.corpus_search import corpus_topk, fits_memory, rows_topk
 from embedlab.tasks.retrieval_search import SEARCH_REASON
 from embedlab.tasks.search_problem import Columns, SearchProblem, Transform
 
@@ -53,7 +54,7 @@ def beir_problems(task: BeirTask, ctx: TaskContext) -> list[SearchProblem]:
     def exact(protocol: str) -> Callable[[Transform], Columns]:
         def columns(transform: Transform) -> Columns:
             if fits_memory(ctx, docs.nbytes):  # the problem holds the corpus anyway
-                top = dense_topk(transform(queries), transform(docs), depth, tiebreak, ctx.chunk_mb)
+                top = rows_topk(ctx, queries, docs, depth, tiebreak, transform)
             else:
                 top = corpus_topk(
                     ctx, data.name, data.doc_ids, data.documents, lambda: queries, depth,

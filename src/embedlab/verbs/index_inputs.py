@@ -23,6 +23,7 @@ from embedlab.config.run import RunConfig
 from embedlab.embedding.cached import CachedEmbedder
 from embedlab.errors import ConfigError
 from embedlab.results.io import RESULTS_JSON, read_results
+from embedlab.scoring.search_executor import LOCAL, SearchExecutor
 from embedlab.tasks.base import TASKS, TaskContext
 from embedlab.tasks.search_problem import SearchProblem, SearchProblemSource
 from embedlab.verbs.run import _model_spec, _tasks
@@ -119,9 +120,19 @@ def recreate_command(config: RunConfig, run: Path) -> str:
     return shlex.join(words)
 
 
-def run_problems(run: Path, cache_dir: Path | None = None) -> RunProblems:
-    """Search problems of every (model, retrieval-type task) of the run at ``run``."""
+def run_problems(
+    run: Path,
+    cache_dir: Path | None = None,
+    search: SearchExecutor = LOCAL,
+    corpus_memory_mb: float | None = None,
+) -> RunProblems:
+    """Search problems of every (model, retrieval-type task) of the run at ``run``.
+
+    Their exact search runs where ``search`` says, holding a corpus up to ``corpus_memory_mb``
+    MB (None: the run's own ``--corpus-memory-mb``).
+    """
     config = load_run_config(run, cache_dir)
+    budget = config.corpus_memory_mb if corpus_memory_mb is None else corpus_memory_mb
     command = recreate_command(config, run)
     items: list[ModelProblems] = []
     notes: list[str] = []
@@ -144,7 +155,7 @@ def run_problems(run: Path, cache_dir: Path | None = None) -> RunProblems:
         for name, task, _ in tasks:
             embed = provider.for_task(TASKS.get(name).kind)  # as the run did (instructions)
             context = TaskContext(
-                embed, config.cache_dir, config.chunk_mb, corpus_memory_mb=config.corpus_memory_mb
+                embed, config.cache_dir, config.chunk_mb, corpus_memory_mb=budget, search=search
             )
             if not isinstance(task, SearchProblemSource):
                 note = f"{name}: skipped (not a search over a corpus: pair choice or zero-shot)"

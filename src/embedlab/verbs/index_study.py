@@ -1,9 +1,11 @@
 """``embedlab index``: a finished run's queries searched through index configurations.
 
 For each (model, retrieval-type task, protocol) of the run (:mod:`embedlab.verbs.index_inputs`,
-cached embeddings only) and each configuration (:mod:`embedlab.verbs.index_plan`): build,
-search top-k, time (:mod:`embedlab.verbs.index_measure`), score the lists with the run's own
-outcome columns and metrics, CIs and a paired test against exact search
+cached embeddings only; BEIR's exact search in this process or as Ray tasks with ``--executor
+ray``, done first so no timing overlaps it) and each configuration
+(:mod:`embedlab.verbs.index_plan`): build, search top-k, time
+(:mod:`embedlab.verbs.index_measure`), score the lists with the run's own outcome columns and
+metrics, CIs and a paired test against exact search
 (:mod:`embedlab.verbs.index_quality`), then the scaling study on synthetic corpora
 (:mod:`embedlab.verbs.index_scaling`). Rows (:class:`~embedlab.results.schema.IndexRow`) go to
 ``results.json`` (a RunLog) and ``index.csv``, published as one set under the ``--out`` lock;
@@ -16,10 +18,12 @@ import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from embedlab._atomic import ensure_writable_dir
+from embedlab.config.run import ray_flag_needs_ray
 from embedlab.core.clock import embedlab_version, utc_now
 from embedlab.core.progress import ProgressFactory, rich_progress
 from embedlab.core.values import MetricValue
@@ -32,7 +36,8 @@ from embedlab.perf.environment import capture_environment
 from embedlab.results.lock import output_lock
 from embedlab.results.publish import publish_results
 from embedlab.results.schema import IndexRow, RunLog
-from embedlab.tasks.search_problem import SearchProblem
+from embedlab.scoring.search_executor import SEARCH_KINDS
+from embedlab.tasks.search_problem import Columns, SearchProblem
 from embedlab.verbs.index_csv import index_csv
 from embedlab.verbs.index_inputs import ModelProblems, run_problems
 from embedlab.verbs.index_measure import Measured, measure, timed_build
@@ -46,6 +51,7 @@ from embedlab.verbs.index_quality import (
 )
 from embedlab.verbs.index_rows import RowKey, cost_rows, quality_rows, recall_rows
 from embedlab.verbs.index_scaling import DEFAULT_SCALES, scaling_rows
+from embedlab.verbs.search_setting import search_setting
 
 Notify = Callable[[str], None]
 #: ``--backend`` values: the families with a default sweep.
@@ -68,6 +74,24 @@ class IndexStudyConfig(BaseModel):
     threads: int | None = None
     latency_queries: int = Field(default=200, ge=1)
     progress: bool = True
+    #: Overrides the run's ``--corpus-memory-mb`` (None: the run's setting).
+    corpus_memory_mb: float | None = Field(default=None, gt=0)
+    #: Where BEIR's exact top-k runs: ``local`` or ``ray`` (Ray tasks; same results).
+    executor: str = "local"
+    ray_address: str | None = None
+    ray_cpus_per_task: float | None = Field(default=None, gt=0)
+
+    @field_validator("executor")
+    @classmethod
+    def _known_executor(cls, value: str) -> str:
+        if value not in SEARCH_KINDS:
+            raise ValueError(f"must be one of {', '.join(SEARCH_KINDS)}")
+        return value
+
+    @field_validator("ray_address", "ray_cpus_per_task")
+    @classmethod
+    def _ray_settings_need_ray(cls, value: Any, info: ValidationInfo) -> Any:
+        return ray_flag_needs_ray(value, info, "study")
 
 
 def index_study(config: IndexStudyConfig, notify: Notify | None = None) -> RunLog:
@@ -82,7 +106,8 @@ def index_study(config: IndexStudyConfig, notify: Notify | None = None) -> RunLo
         parse_index(text)
     if config.backend not in FAMILIES:
         raise ConfigError(f"--backend {config.backend!r}: choose one of {', '.join(FAMILIES)}")
-    source = run_problems(config.run, config.cache_dir)
+    search = search_setting(config.executor, config.ray_address, config.ray_cpus_per_task)
+    source = run_problems(config.run, config.cache_dir, search, config.corpus_memory_mb)
     notes = list(source.notes)
     plans = []
     for item in source.items:
@@ -130,6 +155,13 @@ def _study_problem(
 ) -> list[IndexRow]:
     depth = max(problem.depth, *config.ks)
     full_dim = problem.corpus.shape[1]
+    # Exact search first, once per dim, so no timing below overlaps it (or Ray's workers).
+    exact = {
+        cfg.dim: problem.exact_columns(matryoshka(cfg.dim))
+        for group in groups
+        for cfg in group
+        if cfg.backend == EXACT
+    }
     reference: dict[int | None, Measured] = {}
     baseline: dict[str, MetricValue] = {}
     rows: list[IndexRow] = []
@@ -143,7 +175,8 @@ def _study_problem(
                 if cfg.backend == EXACT:
                     reference.setdefault(cfg.dim, got)
                 key = RowKey(item.model, item.task, problem.protocol, full_dim)
-                rows += _rows(key, problem, got, reference[cfg.dim], baseline, config, stats, depth)
+                ref = reference[cfg.dim]
+                rows += _rows(key, problem, got, ref, exact, baseline, config, stats, depth)
                 advance(1)
         finally:
             index.close()
@@ -155,6 +188,7 @@ def _rows(
     problem: SearchProblem,
     got: Measured,
     ref: Measured,
+    exact: dict[int | None, Columns],
     baseline: dict[str, MetricValue],
     config: IndexStudyConfig,
     stats: Stats,
@@ -163,7 +197,7 @@ def _rows(
     cfg = got.config
     transform = matryoshka(cfg.dim)
     if cfg.backend == EXACT:
-        columns = problem.exact_columns(transform)
+        columns = exact[cfg.dim]
         names = list(problem.metrics)
     else:
         columns = problem.topk_columns(got.ids, got.scores)

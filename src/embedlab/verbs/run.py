@@ -33,6 +33,7 @@ from embedlab.verbs.late_plan import (
     check_rerank,
 )
 from embedlab.verbs.part_key import DataStamps, part_key
+from embedlab.verbs.search_setting import search_setting
 
 Notify = Callable[[str], None]
 
@@ -68,6 +69,7 @@ def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
     ensure_writable_dir(config.out, "--out")
     ensure_writable_dir(config.cache_dir, "--cache-dir")
     executor = _executor(config)  # a dead --ray-address fails here, before any work
+    search = search_setting(config.executor, config.ray_address)  # BEIR exact top-k: Ray too
     with output_lock(config.out, "embedlab run"):
         _check_previous(config, say)
         store = PartStore(config.out)
@@ -106,6 +108,7 @@ def run(config: RunConfig, notify: Notify | None = None) -> RunLog:
                         rerank=None if second is None else second.provider.for_task(kind),
                         candidates=100 if second is None else second.candidates,
                         corpus_memory_mb=config.corpus_memory_mb,
+                        search=search,
                     )
                     part = _run_part(config, store, key, provider, context, name, task, second)
                 else:
