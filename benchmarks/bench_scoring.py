@@ -9,9 +9,11 @@ passes, one exact run, repeated); the table gives ``ratio = exact / GEMM`` of th
 the medians. Target (issue 11): ratio <= 1.15.
 
 The bare pass is the faster of two numpy (BLAS) schedules, both timed every round: each chunk's
-product on all BLAS threads, one chunk after another (``GEMM all-threads``), or whole chunks
-spread over the threads, each product on one BLAS thread (``GEMM chunk/thread``, the exact
-pass's own schedule; needs ``threadpoolctl``). With ``--torch`` the same chunked pass is also
+product on all BLAS threads, one chunk after another (``GEMM all-threads``, the schedule of the
+exact pass with the C kernel, ``embedlab.scoring._fused_pass``), or whole chunks spread over the
+threads, each product on one BLAS thread (``GEMM chunk/thread``, the numpy pass's schedule;
+needs ``threadpoolctl``). The first line says which exact pass ran; ``--kernel numpy`` times the
+numpy pass even where the C kernel is built. With ``--torch`` the same chunked pass is also
 timed in torch (``torch.mm`` into a reused buffer, torch's default threads) and reported on its
 own line: informational only, because ``embedlab.scoring`` must not import a deep-learning
 framework (a cached re-run never loads torch, and a second BLAS could round near-ties
@@ -42,7 +44,7 @@ Published figure (idle machine, all cores)::
 Usage::
 
     python benchmarks/bench_scoring.py [--repeats 5] [--chunk-mb 8 32 128] [--threads 2]
-        [--topk-shape 5000 100000 384 100] [--torch]
+        [--topk-shape 5000 100000 384 100] [--torch] [--kernel auto|numpy]
 """
 
 from __future__ import annotations
@@ -66,6 +68,12 @@ def _args() -> argparse.Namespace:
     p.add_argument("--chunk-mb", type=float, nargs="+", default=[32.0], help="chunk sizes, MB")
     p.add_argument("--threads", type=int, default=None, help="BLAS threads (default: all)")
     p.add_argument(
+        "--kernel",
+        choices=["auto", "numpy"],
+        default="auto",
+        help="exact pass: the C kernel when built (auto) or the numpy pass",
+    )
+    p.add_argument(
         "--topk-shape",
         type=int,
         nargs=4,
@@ -88,6 +96,7 @@ import numpy as np  # noqa: E402  (after the thread variables)
 
 from embedlab.metrics.retrieval import retrieval_metrics  # noqa: E402
 from embedlab.perf.machine import cpu_snapshot, interference, load_average  # noqa: E402
+from embedlab.scoring import _fused_pass, _rank_pass  # noqa: E402
 from embedlab.scoring import dense_topk as topk_module  # noqa: E402
 from embedlab.scoring._parallel import (  # noqa: E402
     TilePool,
@@ -316,8 +325,12 @@ def main() -> int:
     if ARGS.repeats < 1:
         sys.exit("--repeats must be >= 1")
     limiter = _limit_threads()
+    if ARGS.kernel == "numpy":
+        _rank_pass.usable = lambda n_rows: False  # type: ignore[assignment]
+    kernel = "numpy" if ARGS.kernel == "numpy" else _fused_pass.kernel_description()
     print(
-        f"# BLAS threads {_blas_threads()}; scoring threads {worker_count()}; "
+        f"# exact pass: {kernel}; BLAS threads {_blas_threads()}; "
+        f"scoring threads {worker_count()}; "
         f"load average before: {load_average()}"
     )
     print(

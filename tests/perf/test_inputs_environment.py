@@ -6,6 +6,7 @@ import json
 
 from embedlab.perf.environment import capture_environment
 from embedlab.perf.inputs import IMAGE_SIZE, describe_inputs, synthetic_captions, synthetic_images
+from embedlab.scoring._fused_pass import kernel_description
 
 
 def test_images_are_deterministic_rgb_of_the_stated_size() -> None:
@@ -31,3 +32,4 @@ def test_environment_is_json_ready_and_describes_the_machine() -> None:
     for key in ("physical_cores", "cpu_flags", "memory_mib", "packages", "thread_env"):
         assert key in env
     assert "numpy" in env["packages"]
+    assert env["exact_ranking"] == kernel_description()  # which exact-ranking pass runs

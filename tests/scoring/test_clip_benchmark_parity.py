@@ -20,6 +20,8 @@ from embedlab.scoring.retrieval import rank_protocols
 torch = pytest.importorskip("torch")
 zeroshot_retrieval = pytest.importorskip("clip_benchmark.metrics.zeroshot_retrieval")
 
+pytestmark = pytest.mark.usefixtures("either_pass")
+
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_recall_matches_clip_benchmark(seed: int) -> None:

@@ -13,6 +13,8 @@ from embedlab.scoring import _rank_pass
 from embedlab.scoring.retrieval import rank_retrieval
 from tests.scoring._brute import brute_ranks
 
+pytestmark = pytest.mark.usefixtures("numpy_pass")  # tiles and BLAS schedules of the numpy pass
+
 
 @contextmanager
 def _no_threadpoolctl() -> Iterator[bool]:

@@ -10,6 +10,8 @@ from embedlab.scoring import _rank_tiles
 from embedlab.scoring.retrieval import rank_retrieval
 from tests.scoring._brute import brute_ranks
 
+pytestmark = pytest.mark.usefixtures("numpy_pass")  # tiles and BLAS schedules of the numpy pass
+
 
 def _data(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)

@@ -12,6 +12,8 @@ from embedlab.scoring._rank_pass import _chunks
 from embedlab.scoring.retrieval import rank_retrieval
 from tests.scoring._brute import brute_ranks
 
+pytestmark = pytest.mark.usefixtures("either_pass")
+
 
 def test_chunks_by_hand() -> None:
     """4 first captions + 16 others, at most 5 rows a chunk: balanced, never straddling."""

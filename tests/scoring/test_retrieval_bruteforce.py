@@ -9,6 +9,8 @@ from numpy.typing import NDArray
 from embedlab.scoring.retrieval import RETRIEVAL_PROTOCOLS, rank_protocols, rank_retrieval
 from tests.scoring._brute import brute_ranks, brute_ranks_from_scores
 
+pytestmark = pytest.mark.usefixtures("either_pass")
+
 
 def _chunk_mb(rows: int, n_images: int) -> float:
     """The chunk_mb that gives exactly ``rows`` caption rows per chunk."""

@@ -8,6 +8,8 @@ import pytest
 from embedlab.errors import ConfigError, DataError, ModelError, UnknownNameError
 from embedlab.scoring.retrieval import rank_protocols, rank_retrieval, rows_per_chunk
 
+pytestmark = pytest.mark.usefixtures("either_pass")
+
 
 def _f32(rows: list[list[float]]) -> np.ndarray:
     return np.array(rows, dtype=np.float32)

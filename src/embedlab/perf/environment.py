@@ -14,6 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from embedlab.scoring._fused_pass import kernel_description
+
 PACKAGES = (
     "embedlab",
     "numpy",
@@ -138,6 +140,7 @@ def capture_environment() -> dict[str, Any]:
         "memory_mib": memory_total_mib(),
         "packages": package_versions(),
         "thread_env": {k: os.environ[k] for k in THREAD_VARIABLES if k in os.environ},
+        "exact_ranking": kernel_description(),  # C kernel or numpy: same ranks, other speed
     }
     torch = sys.modules.get("torch")
     if torch is not None:

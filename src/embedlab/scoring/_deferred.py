@@ -19,6 +19,8 @@ result does not depend on which thread saw which rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -43,7 +45,10 @@ class DeferredColumnCount:
         hi: float32 upper bracket per column; must satisfy ``tau_j <= hi_j`` and ``lo_j < hi_j``.
     """
 
-    def __init__(self, lo: NDArray[np.float32], hi: NDArray[np.float32]) -> None:
+    def __init__(
+        self, lo: NDArray[np.float32], hi: NDArray[np.float32], what: str = "column"
+    ) -> None:
+        self.what = what
         self.lo = lo
         self.hi = hi
         self.above = np.zeros(lo.shape[0], dtype=np.int64)
@@ -52,13 +57,25 @@ class DeferredColumnCount:
 
     def fork(self) -> DeferredColumnCount:
         """An empty counter with the same bracket (for another thread)."""
-        return DeferredColumnCount(self.lo, self.hi)
+        return DeferredColumnCount(self.lo, self.hi, self.what)
 
     def absorb(self, other: DeferredColumnCount) -> None:
         """Add the counts and band scores of ``other`` (same bracket) to this counter."""
         self.above += other.above
         self._cols.extend(other._cols)
         self._vals.extend(other._vals)
+
+    def add(
+        self,
+        above: NDArray[np.integer],
+        band: Sequence[tuple[NDArray[np.integer], NDArray[np.float32]]],
+    ) -> None:
+        """Add per-column counts of scores ``>= hi`` and ``(columns, scores)`` lists of band
+        scores found by another scanner (the fused kernel, :mod:`embedlab.scoring._fused_pass`)."""
+        self.above += above
+        for cols, vals in band:
+            self._cols.append(cols.astype(np.intp))
+            self._vals.append(vals)
 
     def update(
         self, scores: NDArray[np.float32], buf_a: NDArray[np.bool_], buf_b: NDArray[np.bool_]
@@ -87,7 +104,7 @@ class DeferredColumnCount:
         if outside.any():
             j = int(np.argmax(outside))
             raise BackendError(
-                f"float32 matrix product outside its error bound for column {j}: exact "
+                f"float32 matrix product outside its error bound for {self.what} {j}: exact "
                 f"threshold {float(tau[j])!r} not in [{float(self.lo[j])!r}, "
                 f"{float(self.hi[j])!r}]; the BLAS library may run in reduced precision "
                 "(check MKL/OpenBLAS settings)"

@@ -127,3 +127,16 @@ def row_blocks(n_rows: int, rows: int) -> list[tuple[int, int]]:
     """Consecutive ``(start, stop)`` ranges of at most ``rows`` rows covering ``0..n_rows-1``."""
     step = max(1, rows)
     return [(a, min(a + step, n_rows)) for a in range(0, n_rows, step)]
+
+
+def balanced_blocks(start: int, stop: int, rows: int) -> list[tuple[int, int]]:
+    """``(a, b)`` ranges of at most ``rows`` rows covering ``start..stop-1``, as equal as possible.
+
+    Balancing avoids a tiny last block (a BLAS may use another kernel for 1 or 2 rows).
+    """
+    step = max(1, rows)
+    n_blocks = -(-(stop - start) // step)
+    size = stop - start
+    return [
+        (start + k * size // n_blocks, start + (k + 1) * size // n_blocks) for k in range(n_blocks)
+    ]

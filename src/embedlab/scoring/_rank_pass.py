@@ -1,5 +1,9 @@
 """The one chunked GEMM pass behind :mod:`embedlab.scoring.retrieval` (internal).
 
+Where the optional C kernel is built, :func:`run_pass` hands the pass to
+:mod:`embedlab.scoring._fused_pass` (same ranks, less work per score); what follows is the
+numpy pass, used otherwise.
+
 Pass rows are captions ordered so that rows ``0..Ni-1`` are the first captions (row ``j`` is the
 first caption of image ``j``) followed by the other captions. For each row chunk
 ``S = T[a:b] @ V.T`` (float32, the only score values ever used; the chunk's caption rows are
@@ -26,77 +30,35 @@ first-caption block (the same GEMM shapes whatever the thread count or path, so 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from embedlab.scoring._bounds import bracket, margins, positive_estimates
 from embedlab.scoring._deferred import DeferredColumnCount
+from embedlab.scoring._fused_pass import fused_pass, needs_row_bounds, usable
 from embedlab.scoring._parallel import (
     Task,
     TilePool,
+    balanced_blocks,
     row_blocks,
     single_threaded_blas,
     worker_count,
 )
+from embedlab.scoring._pass_io import PassInput, PassOutput
 from embedlab.scoring._rank_tiles import RowTargets, TileWorker, tile_rows
 
 __all__ = ["PassInput", "PassOutput", "bracket", "run_pass"]
 
-_G = TypeVar("_G", bound=np.generic)
 #: Caption rows per gather task (768-dim float32: 0.75 MB).
 GATHER_ROWS = 256
 
 
-@dataclass(frozen=True)
-class PassInput:
-    """Validated inputs.
-
-    Attributes:
-        text: caption embeddings, float32 C-contiguous, in *text order*.
-        image: image embeddings, float32 C-contiguous.
-        image_of_text: positive image of each text row.
-        row_source: text row of each pass row (module docstring); ``None`` = the same order.
-        text_norm: float32-computed norm of each text row (as float64).
-        image_norm: float32-computed norm of each image row (as float64).
-    """
-
-    text: NDArray[np.float32]
-    image: NDArray[np.float32]
-    image_of_text: NDArray[np.intp]
-    row_source: NDArray[np.intp] | None
-    text_norm: NDArray[np.float64]
-    image_norm: NDArray[np.float64]
-
-    def in_pass_order(self, values: NDArray[_G]) -> NDArray[_G]:
-        """Per-text-row ``values`` reordered to pass rows."""
-        return values if self.row_source is None else values[self.row_source]
-
-
-@dataclass(frozen=True)
-class PassOutput:
-    """Ranks found by the pass; ``None`` where not requested."""
-
-    row_ranks: NDArray[np.int64] | None
-    i2t: NDArray[np.int64] | None
-    i2t_symmetric: NDArray[np.int64] | None
-
-
 def _chunks(n_first: int, n_rows: int, step: int) -> Iterator[tuple[int, int]]:
-    """Balanced row ranges of at most ``step`` rows that never straddle the first-caption block.
-
-    Balancing avoids a tiny last chunk (BLAS may use another kernel for 1 or 2 rows).
-    """
+    """Balanced row ranges of at most ``step`` rows that never straddle the first-caption block."""
     for start, stop in ((0, n_first), (n_first, n_rows)):
-        n_chunks = -(-(stop - start) // step)
-        for k in range(n_chunks):
-            yield (
-                start + k * (stop - start) // n_chunks,
-                start + (k + 1) * (stop - start) // n_chunks,
-            )
+        yield from balanced_blocks(start, stop, step)
 
 
 def _max_per_image(
@@ -108,12 +70,19 @@ def _max_per_image(
 
 
 def _counters(
-    inp: PassInput, pool: TilePool, *, i2t: bool, symmetric: bool
+    inp: PassInput,
+    pool: TilePool,
+    *,
+    i2t: bool,
+    symmetric: bool,
+    approx_text: NDArray[np.float32] | None = None,
 ) -> tuple[DeferredColumnCount | None, DeferredColumnCount | None]:
-    """Column counters with their brackets (:mod:`embedlab.scoring._bounds`)."""
+    """Column counters with their brackets (:mod:`embedlab.scoring._bounds`); ``approx_text``:
+    the positive-score estimates in text order, if already computed."""
     if not (i2t or symmetric):
         return None, None
-    approx_text = positive_estimates(inp.text, inp.image, inp.image_of_text, pool)
+    if approx_text is None:
+        approx_text = positive_estimates(inp.text, inp.image, inp.image_of_text, pool)
     approx = inp.in_pass_order(approx_text).astype(np.float64)
     image_of_row = inp.in_pass_order(inp.image_of_text)
     norms = inp.in_pass_order(inp.text_norm)
@@ -172,9 +141,18 @@ def _gather_tasks(
 
 
 def run_pass(
-    inp: PassInput, rows_per_chunk: int, *, rows: bool, i2t: bool, symmetric: bool
+    inp: PassInput,
+    rows_per_chunk: int,
+    *,
+    rows: bool,
+    i2t: bool,
+    symmetric: bool,
+    fused: bool | None = None,
 ) -> PassOutput:
     """Score all rows against all images once, chunk by chunk, and return the requested ranks.
+
+    ``fused``: use the C kernel (:mod:`embedlab.scoring._fused_pass`); ``None``: when it is
+    built. Both give the same ranks.
 
     Working memory per thread: ``rows_per_chunk * (4 Ni + 4 D)`` bytes (float32 scores and
     gathered caption rows) and ``t * Ni * 2`` bytes of masks for tiles of ``t`` rows, plus the
@@ -192,6 +170,12 @@ def run_pass(
     )
     chunks = list(_chunks(n_img, n_rows, step))
     with TilePool(worker_count()) as pool:
+        if usable(n_rows) if fused is None else fused:
+            approx = None
+            if i2t or symmetric or needs_row_bounds(n_img, rows):
+                approx = positive_estimates(inp.text, inp.image, inp.image_of_text, pool)
+            counters = _counters(inp, pool, i2t=i2t, symmetric=symmetric, approx_text=approx)
+            return fused_pass(inp, step, pool, counters, approx, rows=rows)
         counters = _counters(inp, pool, i2t=i2t, symmetric=symmetric)
         workers = _workers(pool.n_threads, tile_rows(n_img), n_img, targets, counters)
         with single_threaded_blas() as whole_chunks:
