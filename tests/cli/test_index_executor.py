@@ -17,13 +17,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import embedlab.tasks.corpus_search as corpus_search
 from embedlab.cli.app import app, main
 from embedlab.results.io import read_results
 from embedlab.results.schema import IndexRow
-from embedlab.scoring.ray_topk import CacheShard
 from embedlab.verbs.index_study import index_study
 from tests.fixtures.index_runs import FinishedRun, study_config
+from tests.fixtures.ray_local import spy_ray
 
 TINY_MB = 1e-6
 
@@ -42,20 +41,14 @@ def _quality(rows: list[IndexRow]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
 def test_index_with_ray_equals_the_local_study(
     finished_run: FinishedRun, tmp_path: Path, ray_local: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shards: list[str] = []
-    real = corpus_search.ray_sharded_topk
-
-    def spy(queries: Any, sources: Any, *args: Any, **kwargs: Any) -> Any:
-        shards.extend("cache" if isinstance(s, CacheShard) else "rows" for s in sources)
-        return real(queries, sources, *args, **kwargs)
-
-    monkeypatch.setattr(corpus_search, "ray_sharded_topk", spy)
+    calls = spy_ray(monkeypatch)
     out = tmp_path / "ray"
     args = ["index", str(finished_run.folder), "--out", str(out), "--index", "flat"]
     args += ["--dim", "16", "--corpus-memory-mb", str(TINY_MB), "--scale", "300"]
     args += ["--latency-queries", "3", "--no-progress", "--executor", "ray"]
     result = CliRunner().invoke(app, [*args, "--ray-cpus-per-task", "0.25"])
     assert result.exit_code == 0, result.output
+    shards = [kind for call in calls for kind in call]
     assert shards and set(shards) == {"cache"}  # the tasks read the run's cache shards
     local = index_study(
         study_config(finished_run, tmp_path / "local", indexes=["flat"], dims=[16],

@@ -23,12 +23,12 @@ from embedlab.embedding.provider import EmbeddingProvider
 from embedlab.embedding.stub import EmbedRequest, StubEmbedder
 from embedlab.models.registry import parse_model
 from embedlab.scoring.dense_topk import descending_id_order
-from embedlab.scoring.ray_topk import CacheShard
 from embedlab.scoring.search_executor import SearchExecutor
 from embedlab.tasks.base import TASKS, TaskContext
 from embedlab.tasks.beir import BeirParams
 from embedlab.tasks.beir_search import beir_problems
 from embedlab.verbs.index_quality import matryoshka
+from tests.fixtures.ray_local import spy_ray
 from tests.tasks.test_corpus_search import (
     N_DOCS,
     TINY_MB,
@@ -49,19 +49,6 @@ def first_two(x: NDArray[np.float32]) -> NDArray[np.float32]:
 @pytest.fixture(autouse=True)
 def _workers_unpickle_this_module(ray_local: Any) -> None:
     ray_local.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-
-
-def spy_ray(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """Per ray_sharded_topk call made by corpus_search, the kind of each shard it got."""
-    calls: list[list[str]] = []
-    real = corpus_search.ray_sharded_topk
-
-    def spy(queries: Any, shards: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(["cache" if isinstance(s, CacheShard) else "rows" for s in shards])
-        return real(queries, shards, *args, **kwargs)
-
-    monkeypatch.setattr(corpus_search, "ray_sharded_topk", spy)
-    return calls
 
 
 def test_ray_corpus_topk_equals_local_in_memory_and_beyond_the_budget(

@@ -14,23 +14,15 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import embedlab.tasks.corpus_search as corpus_search
 from embedlab.cli.app import app
-from embedlab.scoring.ray_topk import CacheShard
+from tests.fixtures.ray_local import spy_ray
 
 
 def test_run_with_ray_search_equals_the_local_run(
     tmp_path: Path, ray_local: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("embedlab.embedding.provider.SHARD_SIZE", 64)
-    calls: list[list[str]] = []
-    real = corpus_search.ray_sharded_topk
-
-    def spy(queries: Any, sources: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(["cache" if isinstance(s, CacheShard) else "rows" for s in sources])
-        return real(queries, sources, *args, **kwargs)
-
-    monkeypatch.setattr(corpus_search, "ray_sharded_topk", spy)
+    calls = spy_ray(monkeypatch)
 
     def run(name: str, *extra: str) -> dict[str, Any]:
         args = ["run", "-m", "fake:16", "-t", "beir-synthetic", "--no-progress"]

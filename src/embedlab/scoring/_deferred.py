@@ -67,12 +67,14 @@ class DeferredColumnCount:
 
     def add(
         self,
-        above: NDArray[np.integer],
+        above: NDArray[np.integer] | None,
         band: Sequence[tuple[NDArray[np.integer], NDArray[np.float32]]],
     ) -> None:
-        """Add per-column counts of scores ``>= hi`` and ``(columns, scores)`` lists of band
-        scores found by another scanner (the fused kernel, :mod:`embedlab.scoring._fused_pass`)."""
-        self.above += above
+        """Add per-column counts of scores ``>= hi`` (None: none counted) and ``(columns,
+        scores)`` lists of band scores found by another scanner (the fused kernel,
+        :mod:`embedlab.scoring._fused_pass`)."""
+        if above is not None:
+            self.above += above
         for cols, vals in band:
             self._cols.append(cols.astype(np.intp))
             self._vals.append(vals)

@@ -98,10 +98,10 @@ class _Part:
         self.c0, self.c1 = c0, c1
         self.image = inp.image[c0:c1]  # rows of a C-contiguous matrix: contiguous
         self.col = np.where((img >= c0) & (img < c1), img - c0, -1).astype(np.int64)
-        self.bounds = [_bounds(counter, c0, c1) for counter in counters]
+        self.bounds = [_column_bounds(counter, c0, c1) for counter in counters]
 
 
-def _bounds(
+def _column_bounds(
     counter: DeferredColumnCount | None, c0: int, c1: int
 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """``(lo, hi)`` of columns ``c0..c1-1`` (``+inf``: the counter is not wanted)."""
@@ -244,7 +244,7 @@ def fused_pass(
         if col_sym is not None:
             col_sym.add(sc.above_s, sc.band_s.kept)
         if col_rows is not None:
-            col_rows.add(np.zeros(n_rows, dtype=np.int64), sc.band_r.kept)
+            col_rows.add(None, sc.band_r.kept)  # rows: exact counts are in sc.rank
     rank = None
     if rows:
         rank = np.sum([sc.rank for sc in scanners], axis=0)

@@ -157,18 +157,12 @@ def run_pass(
     Working memory per thread: ``rows_per_chunk * (4 Ni + 4 D)`` bytes (float32 scores and
     gathered caption rows) and ``t * Ni * 2`` bytes of masks for tiles of ``t`` rows, plus the
     kept band scores (12 bytes each, a small fraction of ``Nc * Ni``); the fallback (module
-    docstring) holds one chunk in all.
+    docstring) holds one chunk in all. The fused pass holds about half a chunk of scores per
+    thread.
     """
     n_img = inp.image.shape[0]
     n_rows = inp.text.shape[0] if inp.row_source is None else inp.row_source.shape[0]
     step = max(1, min(rows_per_chunk, n_rows))
-    targets = RowTargets(
-        image_of_row=inp.in_pass_order(inp.image_of_text),
-        positive=np.empty(n_rows, dtype=np.float32),
-        row_ranks=np.empty(n_rows, dtype=np.int64) if rows else None,
-        n_first=n_img,
-    )
-    chunks = list(_chunks(n_img, n_rows, step))
     with TilePool(worker_count()) as pool:
         if usable(n_rows) if fused is None else fused:
             approx = None
@@ -176,6 +170,13 @@ def run_pass(
                 approx = positive_estimates(inp.text, inp.image, inp.image_of_text, pool)
             counters = _counters(inp, pool, i2t=i2t, symmetric=symmetric, approx_text=approx)
             return fused_pass(inp, step, pool, counters, approx, rows=rows)
+        targets = RowTargets(
+            image_of_row=inp.in_pass_order(inp.image_of_text),
+            positive=np.empty(n_rows, dtype=np.float32),
+            row_ranks=np.empty(n_rows, dtype=np.int64) if rows else None,
+            n_first=n_img,
+        )
+        chunks = list(_chunks(n_img, n_rows, step))
         counters = _counters(inp, pool, i2t=i2t, symmetric=symmetric)
         workers = _workers(pool.n_threads, tile_rows(n_img), n_img, targets, counters)
         with single_threaded_blas() as whole_chunks:
